@@ -1,0 +1,5 @@
+"""Entry point for `python -m rag`."""
+
+from rag.cli import main
+
+raise SystemExit(main())

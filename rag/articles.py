@@ -1,0 +1,202 @@
+"""Loads news articles from files into `Article` values.
+
+Formats: `.txt` (first line ` date YYYY-MM-DD <title>`), `.md` with YAML front matter,
+`.html` (main text extracted by trafilatura) and `.jsonl` (one article a line with title,
+date, url, source, text and an optional id). A file that cannot be read, or holds no text,
+becomes a `LoadFailure` naming it; the other files still load.
+Knows nothing about chunking, embeddings or storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from dateutil import parser as dateparser
+
+from rag.errors import ArticleError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
+_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$")
+_SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Article:
+    doc_id: str
+    title: str
+    date: str | None  # ISO YYYY-MM-DD, or None when unknown
+    text: str
+    source: str | None = None
+    url: str | None = None
+    path: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever anything a reader would see changes."""
+        payload = json.dumps([self.title, self.date, self.source, self.url, self.text])
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def iso_date(value: object) -> str | None:
+    """An ISO date from a date, a datetime or a string a person would write; else None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    try:
+        return dateparser.parse(str(value), fuzzy=False).date().isoformat()
+    except (ValueError, OverflowError):
+        return None
+
+
+def safe_id(text: str) -> str:
+    """A string restricted to the characters ids and file names may hold."""
+    return _SAFE_ID.sub("_", text).strip("._-") or "article"
+
+
+def _finish(doc_id: str, title: str, day: object, text: str, **extra: str | None) -> Article:
+    body = text.strip()
+    if not body:
+        raise ArticleError("no text")
+    name = " ".join(title.split()) or body.splitlines()[0][:120]
+    return Article(doc_id=doc_id, title=name, date=iso_date(day), text=body, **extra)
+
+
+def parse_txt(doc_id: str, content: str) -> Article:
+    """Seed format: a ` date YYYY-MM-DD <title>` line; when <title> is itself a date (a dateline),
+    the title is the first non-empty line of the body. Without that header, the first line is
+    the title."""
+    first, _, rest = content.lstrip("\ufeff").partition("\n")
+    header = _HEADER.match(first)
+    if not header:
+        return _finish(doc_id, first, None, rest if rest.strip() else first)
+    day, title = header.groups()
+    if not title.strip() or iso_date(title) is not None:
+        title = next((line for line in rest.splitlines() if line.strip()), "")
+    return _finish(doc_id, title, day, rest)
+
+
+def parse_markdown(doc_id: str, content: str) -> Article:
+    import frontmatter
+
+    post = frontmatter.loads(content)
+    meta = post.metadata
+    title = str(meta.get("title") or "")
+    if not title:
+        heading = re.search(r"^#\s+(.+)$", post.content, re.MULTILINE)
+        title = heading.group(1) if heading else ""
+    return _finish(
+        doc_id, title, meta.get("date"), post.content,
+        source=_opt(meta.get("source")), url=_opt(meta.get("url")),
+    )
+
+
+def parse_html(doc_id: str, content: str) -> Article:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(content, with_metadata=True, include_comments=False)
+    if doc is None:
+        raise ArticleError("no article text found in the HTML")
+    data = doc if isinstance(doc, dict) else doc.as_dict()
+    return _finish(
+        doc_id, data.get("title") or "", data.get("date"), data.get("text") or "",
+        source=_opt(data.get("sitename")), url=_opt(data.get("url")),
+    )
+
+
+def parse_jsonl(stem: str, content: str) -> Iterator[Article | LoadFailure]:
+    """One article per line; doc_id is `<file stem>_<id>` (the line number when no id)."""
+    for number, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{stem}.jsonl line {number}"
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ArticleError("not a JSON object")
+            doc_id = f"{stem}_{safe_id(str(record.get('id') or number))}"
+            yield _finish(
+                doc_id, str(record.get("title") or ""), record.get("date"),
+                str(record.get("text") or ""),
+                source=_opt(record.get("source")), url=_opt(record.get("url")),
+            )
+        except (json.JSONDecodeError, ArticleError) as exc:
+            yield LoadFailure(where, str(exc))
+
+
+def _opt(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def load_file(path: Path) -> Iterator[Article | LoadFailure]:
+    """Articles in one file (several for .jsonl), or a failure naming it."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        yield LoadFailure(str(path), f"unsupported type {suffix or '(none)'}")
+        return
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        yield LoadFailure(str(path), f"cannot read: {exc}")
+        return
+    doc_id = safe_id(path.stem)
+    try:
+        if suffix == ".jsonl":
+            items = list(parse_jsonl(doc_id, content))
+        else:
+            parse = {".txt": parse_txt, ".md": parse_markdown}.get(suffix, parse_html)
+            items = [parse(doc_id, content)]
+        for item in items:
+            yield replace(item, path=str(path)) if isinstance(item, Article) else item
+    except ArticleError as exc:
+        yield LoadFailure(str(path), str(exc))
+    except Exception as exc:  # a parser library choking on malformed input
+        yield LoadFailure(str(path), f"cannot parse: {type(exc).__name__}: {exc}")
+
+
+def article_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, plus supported non-hidden files found under named folders."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def load_all(paths: Iterable[Path]) -> tuple[list[Article], list[LoadFailure]]:
+    """Every article under `paths`, and the failures; a doc_id seen twice is a failure."""
+    articles: dict[str, Article] = {}
+    failures: list[LoadFailure] = []
+    for file in article_files(paths):
+        if not file.exists():
+            failures.append(LoadFailure(str(file), "no such file or folder"))
+            continue
+        for item in load_file(file):
+            if isinstance(item, LoadFailure):
+                failures.append(item)
+            elif item.doc_id in articles:
+                failures.append(LoadFailure(str(file), f"duplicate doc_id {item.doc_id}"))
+            else:
+                articles[item.doc_id] = item
+    return list(articles.values()), failures

@@ -1,0 +1,134 @@
+"""Settings: one frozen object, loaded in one place.
+
+Precedence: defaults < rag.toml < RAG_* environment variables < command-line overrides.
+The config file is the first of $RAG_CONFIG, ./rag.toml, ~/.config/rag-news/rag.toml that exists.
+This is the only module that reads the environment. Knows nothing about what the settings drive.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from rag.errors import ConfigError
+
+ENV_PREFIX = "RAG_"
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    return Path(os.environ.get(var) or Path.home() / fallback) / "rag-news"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # where the Chroma store and uploaded articles live
+    data_dir: Path = field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share"))
+    # where assembled model files are cached
+    cache_dir: Path = field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache"))
+    # Chroma collection name (3-512 chars of [a-zA-Z0-9._-])
+    collection: str = "news"
+    # a Chroma server such as http://127.0.0.1:8000; empty means the embedded store in data_dir
+    chroma_url: str = ""
+    # sentence-transformers model: a known name or a model folder path
+    embedder: str = "all-MiniLM-L6-v2"
+    # GGUF model: a known name (see `rag models`) or a .gguf file path
+    model: str = "qwen2.5-1.5b"
+    # an OpenAI-compatible server (e.g. llama.cpp's llama-server) instead of the local model
+    llm_url: str = ""
+    # target characters per chunk; chunks end on sentence boundaries
+    chunk_chars: int = 600
+    # sentences repeated at the start of the next chunk
+    chunk_overlap: int = 1
+    # passages given to the model
+    top_k: int = 6
+    # candidates each retriever (dense, keyword) contributes before fusion
+    candidates: int = 20
+    # reciprocal-rank-fusion constant
+    rrf_k: int = 60
+    # model context window in tokens
+    n_ctx: int = 4096
+    # tokens reserved for the answer
+    max_answer_tokens: int = 320
+    # CPU threads for the model (0 = all cores)
+    n_threads: int = 0
+    # prompt tokens processed per batch
+    n_batch: int = 512
+    # sampling temperature (0 = greedy, reproducible)
+    temperature: float = 0.0
+    # random seed for the model
+    seed: int = 0
+    # longest accepted question, in characters
+    max_question_chars: int = 2000
+    # largest accepted upload, in bytes
+    max_upload_bytes: int = 2_000_000
+    # address the browser chat binds to
+    host: str = "127.0.0.1"
+    # port the browser chat listens on
+    port: int = 7860
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "articles"
+
+    @property
+    def threads(self) -> int:
+        return self.n_threads or os.cpu_count() or 1
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items()})
+
+
+_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name not in _TYPES:
+        raise ConfigError(f"unknown setting {name!r}")
+    kind = _TYPES[name]
+    try:
+        if kind == "Path":
+            return Path(value).expanduser()
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r}: cannot use {value!r} ({exc})") from None
+
+
+def config_file() -> Path | None:
+    candidates = [os.environ.get("RAG_CONFIG"), "rag.toml", Path.home() / ".config/rag-news/rag.toml"]
+    return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
+
+
+def _from_file(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def _from_env() -> dict[str, str]:
+    return {
+        key[len(ENV_PREFIX) :].lower(): value
+        for key, value in os.environ.items()
+        if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :].lower() in _TYPES
+    }
+
+
+def load(overrides: dict[str, Any] | None = None) -> Settings:
+    """Build the settings from defaults, the config file, RAG_* variables and overrides."""
+    layers = [_from_file(config_file()), _from_env(), overrides or {}]
+    merged = {k: v for layer in layers for k, v in layer.items() if v is not None}
+    return Settings().replace(**merged)

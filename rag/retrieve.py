@@ -1,0 +1,80 @@
+"""Finds the passages that answer a query: dense (Chroma) and keyword (BM25) rankings fused by
+reciprocal rank, so a chunk either ranking finds can surface.
+
+`Hit.score` is the fused RRF score (what the ranking used); `Hit.similarity` is the cosine
+similarity of the chunk to the query (what relevance thresholds use), computed for every hit.
+Knows nothing about prompts or models.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from rag.chunk import Chunk
+from rag.keyword import KeywordIndex
+from rag.store import Store
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    rank: int  # 1-based
+    score: float  # reciprocal-rank-fusion score
+    similarity: float  # cosine similarity to the query
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+
+
+def fuse(rankings: list[list[str]], k: int = 60) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: each id scores sum(1 / (k + rank)) over the rankings holding it.
+    Ties keep the order of first appearance."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+class Retriever:
+    """Hybrid retrieval over one store; the keyword index follows the store's revision."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._keyword: tuple[str, KeywordIndex] | None = None
+
+    def keyword_index(self) -> KeywordIndex:
+        revision = self.store.revision
+        with self._lock:
+            if self._keyword is None or self._keyword[0] != revision:
+                self._keyword = (revision, KeywordIndex(self.store.all_chunks()))
+            return self._keyword[1]
+
+    def retrieve(self, query: str, top_k: int | None = None) -> list[Hit]:
+        settings = self.store.settings
+        top_k = top_k or settings.top_k
+        vector = self.store.embedder.encode([query])[0]
+        dense = self.store.search(vector, settings.candidates)
+        keyword = self.keyword_index().search(query, settings.candidates)
+        dense_ids = [c.chunk_id for c, _ in dense]
+        keyword_ids = [c.chunk_id for c, _ in keyword]
+        fused = fuse([dense_ids, keyword_ids], settings.rrf_k)[:top_k]
+        chunks = {c.chunk_id: c for c, _ in [*dense, *keyword]}
+        similarity = {c.chunk_id: s for c, s in dense}
+        missing = [i for i, _ in fused if i not in similarity]
+        if missing:  # keyword-only hits: score them against the query too
+            texts = [chunks[i].text for i in missing]
+            for i, v in zip(missing, self.store.embedder.encode(texts), strict=True):
+                similarity[i] = sum(a * b for a, b in zip(vector, v, strict=True))
+        return [
+            Hit(
+                chunk=chunks[cid], rank=rank, score=score, similarity=similarity[cid],
+                dense_rank=_rank_of(cid, dense_ids), keyword_rank=_rank_of(cid, keyword_ids),
+            )
+            for rank, (cid, score) in enumerate(fused, start=1)
+        ]
+
+
+def _rank_of(item: str, ranking: list[str]) -> int | None:
+    return ranking.index(item) + 1 if item in ranking else None

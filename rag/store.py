@@ -1,0 +1,227 @@
+"""Keeps chunks and their embeddings in a Chroma collection (embedded on disk, or a Chroma server).
+
+Contract: cosine distance, telemetry off, our own embeddings (Chroma's default embedding
+function is never used), deterministic chunk ids written with upsert. Syncing an article
+whose fingerprint is unchanged writes nothing; a changed article gets its new chunks
+upserted before its stale ones are deleted, so a reader never sees it missing. The collection
+records the embedder that built it and refuses queries made with another one, and a revision
+that changes on every write so that derived indexes know when to rebuild.
+Knows nothing about prompts, models or the UI.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from rag.articles import Article
+from rag.chunk import Chunk, split_article
+from rag.config import Settings
+from rag.embed import Embedder, get_embedder
+from rag.errors import StoreError
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    doc_id: str
+    title: str
+    date: str | None
+    source: str | None
+    chunks: int
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    removed: list[str]
+
+    def __str__(self) -> str:
+        parts = ("added", "updated", "unchanged", "removed")
+        return ", ".join(f"{len(getattr(self, p))} {p}" for p in parts)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the embedder sees: the title gives every chunk its story's context."""
+    return f"{chunk.title}\n{chunk.text}"
+
+
+def _metadata(chunk: Chunk, fingerprint: str) -> dict[str, Any]:
+    meta = {
+        "doc_id": chunk.doc_id, "title": chunk.title, "date": chunk.date,
+        "source": chunk.source, "url": chunk.url, "position": chunk.position,
+        "start": chunk.start, "end": chunk.end, "fingerprint": fingerprint,
+    }
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id, doc_id=meta["doc_id"], title=meta.get("title", ""),
+        date=meta.get("date"), position=int(meta.get("position", 0)),
+        start=int(meta.get("start", 0)), end=int(meta.get("end", len(text))), text=text,
+        source=meta.get("source"), url=meta.get("url"),
+    )
+
+
+def _chunks_of(got: Any) -> list[Chunk]:
+    rows = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+    return [_chunk(i, d, m) for i, d, m in rows]
+
+
+@functools.cache
+def _client(chroma_url: str, path: str) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1", port=url.port or 8000,
+            ssl=url.scheme == "https", settings=chroma_settings,
+        )
+    return chromadb.PersistentClient(path=path, settings=chroma_settings)
+
+
+class Store:
+    """One Chroma collection of chunks, written and read with one embedder."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or get_embedder(settings.embedder)
+        if not settings.chroma_url:
+            settings.store_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._client = _client(settings.chroma_url, str(settings.store_dir))
+            self._collection = self._client.get_or_create_collection(
+                settings.collection,
+                metadata={"embedder": self.embedder.name, "revision": "0"},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        except Exception as exc:  # chromadb raises many unrelated types for one cause
+            where = settings.chroma_url or settings.store_dir
+            raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from None
+        built_with = (self._collection.metadata or {}).get("embedder")
+        if built_with != self.embedder.name:
+            raise StoreError(
+                f"the store was built with embedder {built_with!r}, not {self.embedder.name!r}: "
+                "use that embedder, or re-ingest into another collection or data dir"
+            )
+
+    @property
+    def revision(self) -> str:
+        return str((self._collection.metadata or {}).get("revision", "0"))
+
+    def _bump_revision(self) -> None:
+        self._collection.modify(
+            metadata={"embedder": self.embedder.name, "revision": str(time.time_ns())}
+        )
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def _fingerprints(self) -> dict[str, set[str]]:
+        got = self._collection.get(include=["metadatas"])
+        prints: dict[str, set[str]] = {}
+        for meta in got["metadatas"] or []:
+            prints.setdefault(meta["doc_id"], set()).add(str(meta.get("fingerprint")))
+        return prints
+
+    def sync(
+        self,
+        articles: Iterable[Article],
+        prune: bool = False,
+        progress: Callable[[Article], None] | None = None,
+    ) -> SyncReport:
+        """Make the collection hold exactly these articles' current chunks (others stay
+        unless `prune`)."""
+        existing = self._fingerprints()
+        added, updated, unchanged = [], [], []
+        seen: set[str] = set()
+        for article in articles:
+            seen.add(article.doc_id)
+            old = existing.get(article.doc_id)
+            if old == {article.fingerprint}:
+                unchanged.append(article.doc_id)
+            else:
+                self._write(article)
+                (updated if old else added).append(article.doc_id)
+            if progress:
+                progress(article)
+        removed = sorted(set(existing) - seen) if prune else []
+        for doc_id in removed:
+            self._collection.delete(where={"doc_id": doc_id})
+        if added or updated or removed:
+            self._bump_revision()
+        return SyncReport(added, updated, unchanged, removed)
+
+    def _write(self, article: Article) -> None:
+        chunks = split_article(article, self.settings.chunk_chars, self.settings.chunk_overlap)
+        vectors = self.embedder.encode([embedding_text(c) for c in chunks])
+        batch = self._client.get_max_batch_size()
+        for i in range(0, len(chunks), batch):
+            part = chunks[i : i + batch]
+            self._collection.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=vectors[i : i + batch],
+                documents=[c.text for c in part],
+                metadatas=[_metadata(c, article.fingerprint) for c in part],
+            )
+        current = {c.chunk_id for c in chunks}
+        stale = [
+            i for i in self._collection.get(where={"doc_id": article.doc_id}, include=[])["ids"]
+            if i not in current
+        ]
+        if stale:
+            self._collection.delete(ids=stale)
+
+    def remove(self, doc_id: str) -> bool:
+        """Delete one article's chunks; False when it was not there."""
+        ids = self._collection.get(where={"doc_id": doc_id}, include=[])["ids"]
+        if ids:
+            self._collection.delete(ids=ids)
+            self._bump_revision()
+        return bool(ids)
+
+    def articles(self) -> list[ArticleInfo]:
+        got = self._collection.get(include=["metadatas"])
+        by_doc: dict[str, ArticleInfo] = {}
+        for meta in got["metadatas"] or []:
+            info = by_doc.get(meta["doc_id"])
+            by_doc[meta["doc_id"]] = ArticleInfo(
+                doc_id=meta["doc_id"], title=meta.get("title", ""), date=meta.get("date"),
+                source=meta.get("source"), chunks=(info.chunks if info else 0) + 1,
+            )
+        return sorted(by_doc.values(), key=lambda a: (a.date or "", a.doc_id), reverse=True)
+
+    def all_chunks(self) -> list[Chunk]:
+        return _chunks_of(self._collection.get(include=["documents", "metadatas"]))
+
+    def chunks(self, ids: list[str]) -> list[Chunk]:
+        """The chunks with these ids, in this order (unknown ids are skipped)."""
+        if not ids:
+            return []
+        got = self._collection.get(ids=ids, include=["documents", "metadatas"])
+        found = {c.chunk_id: c for c in _chunks_of(got)}
+        return [found[i] for i in ids if i in found]
+
+    def search(self, vector: list[float], n: int) -> list[tuple[Chunk, float]]:
+        """Nearest chunks with their cosine similarity, best first."""
+        if n < 1 or self.count() == 0:
+            return []
+        got = self._collection.query(
+            query_embeddings=[vector], n_results=min(n, self.count()),
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = zip(
+            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
+            strict=True,
+        )
+        return [(_chunk(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows]
