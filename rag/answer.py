@@ -1,0 +1,192 @@
+"""Answers a question from the articles: condense → retrieve → budget → prompt → model →
+cite & verify. Yields progress events while it works and ends with one `Answer`.
+
+The model sees the best passages as numbered sources; its draft is checked sentence by
+sentence against the sources it cites (rag.cite). When retrieval finds nothing relevant, the
+model says the sources do not state the answer, or no sentence survives the check, the
+answer abstains with a fixed sentence and still lists the closest passages found.
+Knows nothing about the CLI or the UI.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from rag import budget, cite, condense, prompts
+from rag.chunk import Chunk
+from rag.config import Settings
+from rag.errors import InputError
+from rag.llm import ChatModel, get_model
+from rag.retrieve import Hit, Retriever
+from rag.store import Store
+
+MIN_SIMILARITY = 0.2  # below this cosine similarity to the question, no passage is relevant
+MIN_ANSWER_RELEVANCE = 0.45  # an answer none of whose sentences is this close to the question
+# answers something else (a small model copying a nearby fact), so it abstains
+CONDENSE_TOKENS = 64  # most tokens a rewritten question may take
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    query: str  # what was searched: the question, or its standalone rewrite
+    text: str
+    abstained: bool
+    confidence: float | None
+    citations: list[cite.Citation]
+    retrieved: list[Hit]
+    dropped: list[Hit]  # retrieved but left out of the prompt to fit the context window
+    removed: list[str]  # draft sentences removed because no source backs them
+    draft: str  # the model's raw reply
+    timings_ms: dict[str, float]
+    usage: dict[str, int]
+    model_file: str
+    model_sha256: str
+
+    @property
+    def notes(self) -> list[str]:
+        notes = []
+        if self.dropped:
+            notes.append(f"{len(self.dropped)} lower-ranked passage(s) left out to fit the "
+                         "model's context window")
+        if self.removed:
+            notes.append(f"{len(self.removed)} sentence(s) removed: no source backs them")
+        return notes
+
+
+@dataclass(frozen=True)
+class Status:
+    stage: str  # "rewriting", "searching", "reading", "writing", "checking"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+
+
+Event = Status | Token | Answer
+
+
+class Answerer:
+    """Answers questions over one store with one model; safe to share between threads
+    (the model serializes generations)."""
+
+    def __init__(self, settings: Settings, store: Store | None = None,
+                 model: ChatModel | None = None) -> None:
+        self.settings = settings
+        self.store = store or Store(settings)
+        self.retriever = Retriever(self.store)
+        self._model = model
+
+    @property
+    def model(self) -> ChatModel:
+        if self._model is None:
+            self._model = get_model(self.settings)
+        return self._model
+
+    def validate(self, question: str) -> str:
+        question = " ".join(question.split())
+        if not question:
+            raise InputError("the question is empty")
+        if len(question) > self.settings.max_question_chars:
+            raise InputError(
+                f"the question is {len(question)} characters; the limit is "
+                f"{self.settings.max_question_chars}"
+            )
+        return question
+
+    def relevance(self, query: str, claims: Sequence[str]) -> float:
+        """Highest cosine similarity between the query and a claim of the answer (0 if none)."""
+        if not claims:
+            return 0.0
+        query_vector, *claim_vectors = self.store.embedder.encode([query, *claims])
+        return max(sum(a * b for a, b in zip(query_vector, v, strict=True)) for v in claim_vectors)
+
+    def ask(self, question: str, history: Sequence[condense.Turn] = ()) -> Answer:
+        """The final answer, without progress events."""
+        *_, answer = self.stream(question, history)
+        assert isinstance(answer, Answer)
+        return answer
+
+    def stream(self, question: str, history: Sequence[condense.Turn] = ()) -> Iterator[Event]:
+        question = self.validate(question)
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        query = question
+        if condense.needs_rewrite(question, history):
+            yield Status("rewriting", "making the follow-up question standalone")
+            reply = "".join(self.model.generate(
+                condense.condense_messages(question, history), CONDENSE_TOKENS))
+            query = condense.clean_rewrite(reply, question)
+            timings["rewrite"] = _ms(started)
+
+        yield Status("searching", query)
+        t = time.perf_counter()
+        hits = self.retriever.retrieve(query)
+        timings["retrieve"] = _ms(t)
+        relevant = [h for h in hits if h.similarity >= MIN_SIMILARITY]
+
+        fitted = budget.fit(
+            relevant,
+            lambda ranked: self.model.count_tokens(
+                prompts.answer_messages(question, reading_order(ranked))),
+            self.model.n_ctx,
+            self.settings.max_answer_tokens,
+        )
+        sources = reading_order(fitted.kept)
+        draft, usage = "", {"prompt_tokens": 0, "completion_tokens": 0}
+        timings["ttft"] = timings["generate"] = 0.0
+        if sources:
+            yield Status("reading", f"reading {len(sources)} source(s)")
+            t = time.perf_counter()
+            generation = self.model.generate(
+                prompts.answer_messages(question, sources), self.settings.max_answer_tokens)
+            for piece in generation:
+                if not draft:
+                    timings["ttft"] = _ms(t)
+                    yield Status("writing")
+                draft += piece
+                yield Token(piece)
+            timings["generate"] = _ms(t)
+            usage = {"prompt_tokens": generation.usage.prompt_tokens,
+                     "completion_tokens": generation.usage.completion_tokens}
+
+        yield Status("checking", "checking every sentence against its sources")
+        checked = cite.check(draft, sources, prompts.NOT_FOUND)
+        abstained = checked.abstained or self.relevance(query, checked.claims) < MIN_ANSWER_RELEVANCE
+        timings["total"] = _ms(started)
+        yield Answer(
+            question=question,
+            query=query,
+            text=prompts.abstain_text() if abstained else checked.text,
+            abstained=abstained,
+            confidence=None if abstained else confidence(checked),
+            citations=[] if abstained else checked.citations,
+            retrieved=hits,
+            dropped=fitted.dropped,
+            removed=checked.removed,
+            draft=draft,
+            timings_ms=timings,
+            usage=usage,
+            model_file=self.model.file,
+            model_sha256=self.model.sha256,
+        )
+
+
+def reading_order(hits: Sequence[Hit]) -> list[Chunk]:
+    """Sources in article order (date, doc, position): stable across questions that retrieve
+    the same passages, so the model can reuse its cached prompt prefix."""
+    return [h.chunk for h in sorted(hits, key=lambda h: (h.chunk.date or "", h.chunk.doc_id,
+                                                           h.chunk.position))]
+
+
+def confidence(checked: cite.Checked) -> float:
+    """Share of the draft's sentences that survived verification (calibration comes later)."""
+    return round(1 - len(checked.removed) / max(checked.sentences, 1), 3)
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)

@@ -1,0 +1,126 @@
+"""Checks a drafted answer against the sources it cites and maps its markers to citations.
+
+Contract: every kept sentence carries at least one citation to a source holding a passage
+(one sentence, or two adjacent ones) that states its numbers and names and shares most of
+its content words; that passage is the citation's quote. A sentence citing the wrong source
+is re-pointed to the source that backs it best; a sentence no source backs is removed and
+reported. Markers are renumbered 1..k in order of first use, so the text and the citation
+list always agree. A draft that says NOT_FOUND, or keeps no sentence, abstains.
+Knows nothing about models, retrieval or Chroma: it works on strings and `Chunk`s.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.chunk import Chunk, sentence_spans
+from rag.keyword import tokenize
+from rag.metrics import citation_markers, missing_claims, normalize_text, strip_citation_markers
+
+MIN_WORD_SUPPORT = 0.5  # share of a sentence's content words its passage must contain
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Citation:
+    marker: int
+    chunk: Chunk
+    quote: str  # the passage of the chunk that backs the first claim citing it
+    quote_start: int  # offsets of `quote` in chunk.text
+    quote_end: int
+
+
+@dataclass(frozen=True)
+class Checked:
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    claims: list[str]  # the kept sentences, without markers
+    removed: list[str]  # draft sentences no source backs
+    sentences: int  # sentences in the draft
+
+
+def word_support(claim: str, passage: str) -> float:
+    """Share of the claim's content words (and numbers) found in the passage."""
+    words = set(tokenize(normalize_text(claim)))
+    if not words:
+        return 1.0
+    return len(words & set(tokenize(normalize_text(passage)))) / len(words)
+
+
+def support(claim: str, chunk: Chunk) -> Span | None:
+    """Offsets in chunk.text of the passage that backs the claim best, or None.
+
+    Numbers must sit beside the claim's words: "4 leaders" is not backed by "26 leaders" in
+    one sentence and "fourth summit" in another."""
+    spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
+    windows = spans + [(a[0], b[1]) for a, b in zip(spans, spans[1:], strict=False)]
+    best: tuple[float, int, int, int] | None = None
+    for start, end in windows:
+        passage = chunk.text[start:end]
+        if missing_claims(claim, [passage]):
+            continue
+        score = word_support(claim, passage)
+        candidate = (score, start - end, start, end)  # ties go to the shorter passage
+        if score >= MIN_WORD_SUPPORT and (best is None or candidate > best):
+            best = candidate
+    return (best[2], best[3]) if best else None
+
+
+def _supporters(claim: str, cited: set[int], sources: Sequence[Chunk]) -> dict[int, Span]:
+    """The cited sources that back the claim, with their passages; when none does, the one
+    source that backs it best."""
+    found = {m: support(claim, c) for m, c in enumerate(sources, start=1)}
+    backing = {m: span for m, span in found.items() if span and m in cited}
+    if backing:
+        return backing
+    ranked = sorted(
+        ((m, span) for m, span in found.items() if span),
+        key=lambda item: -word_support(claim, sources[item[0] - 1].text[slice(*item[1])]),
+    )
+    return dict(ranked[:1])
+
+
+def check(draft: str, sources: Sequence[Chunk], not_found: str) -> Checked:
+    """Verify each sentence of `draft` against `sources` (marker n is sources[n - 1])."""
+    spans = sentence_spans(draft)
+    if not spans or normalize_text(not_found) in normalize_text(draft):
+        return Checked("", [], True, [], [], len(spans))
+    numbering: dict[int, int] = {}  # source number in the prompt -> marker in the answer
+    quotes: dict[int, Span] = {}
+    kept: list[str] = []
+    claims: list[str] = []
+    removed: list[str] = []
+    for start, end in spans:
+        sentence = draft[start:end]
+        claim = _tidy(strip_citation_markers(sentence))
+        if not claim:
+            continue
+        supporters = _supporters(claim, citation_markers(sentence), sources)
+        if not supporters:
+            removed.append(claim)
+            continue
+        for m, span in supporters.items():
+            numbering.setdefault(m, len(numbering) + 1)
+            quotes.setdefault(m, span)
+        claims.append(claim)
+        kept.append(_with_markers(claim, "".join(f"[{numbering[m]}]" for m in supporters)))
+    citations = [
+        Citation(new, sources[m - 1], sources[m - 1].text[slice(*quotes[m])], *quotes[m])
+        for m, new in numbering.items()
+    ]
+    return Checked(" ".join(kept), citations, not kept, claims, removed, len(spans))
+
+
+def _tidy(text: str) -> str:
+    """Single spaces, none before punctuation (left behind by removed markers)."""
+    return re.sub(r"\s+([.,;:!?])", r"\1", " ".join(text.split()))
+
+
+def _with_markers(claim: str, marks: str) -> str:
+    """Markers go before the final punctuation: "... in Beijing [1]."."""
+    if claim[-1] in ".!?":
+        return f"{claim[:-1].rstrip()} {marks}{claim[-1]}"
+    return f"{claim} {marks}."

@@ -1,0 +1,158 @@
+"""Command line: `rag ingest`, `rag ask`, `rag serve`, `rag eval`, `rag models`, `rag bench`.
+
+Turns user errors (rag.errors) into one line on stderr and exit code 1, never a traceback.
+`rag ask --json` prints exactly the JSON object documented in the README.
+Knows nothing about how answers are made beyond rag.answer's API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rag import config
+from rag.errors import RagError
+
+DEFAULT_ARTICLES = Path("seeds")
+
+
+def answer_json(answer: Any) -> dict[str, Any]:
+    """The documented `rag ask --json` object for an Answer."""
+    return {
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "confidence": answer.confidence,
+        "citations": [
+            {"marker": c.marker, "doc_id": c.chunk.doc_id, "title": c.chunk.title,
+             "date": c.chunk.date, "chunk_id": c.chunk.chunk_id, "quote": c.quote}
+            for c in answer.citations
+        ],
+        "retrieved": [
+            {"rank": h.rank, "doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id,
+             "score": round(h.score, 6)}
+            for h in answer.retrieved
+        ],
+        "timings_ms": {k: answer.timings_ms.get(k, 0.0)
+                       for k in ("retrieve", "ttft", "generate", "total")},
+        "usage": answer.usage,
+        "model": {"file": answer.model_file, "sha256": answer.model_sha256},
+    }
+
+
+def _settings(args: argparse.Namespace) -> config.Settings:
+    overrides = {key: getattr(args, key, None) for key in ("model", "data_dir", "host", "port")}
+    return config.load(overrides)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from rag.articles import load_all
+    from rag.store import Store
+
+    settings = _settings(args)
+    articles, failures = load_all(args.paths or [DEFAULT_ARTICLES])
+    for failure in failures:
+        print(f"skipped {failure}", file=sys.stderr)
+    store = Store(settings)
+    with tqdm(total=len(articles), desc="ingest", unit="article", disable=args.quiet) as bar:
+        report = store.sync(articles, prune=args.prune, progress=lambda _: bar.update())
+    print(f"{report}; {store.count()} chunks in {settings.collection!r}")
+    return 1 if failures and not articles else 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.answer import Answer, Answerer, Token
+
+    answerer = Answerer(_settings(args))
+    history = json.loads(Path(args.history).read_text()) if args.history else []
+    answer = None
+    for event in answerer.stream(args.question, history):
+        if isinstance(event, Token) and args.verbose:
+            print(event.text, end="", file=sys.stderr, flush=True)
+        elif isinstance(event, Answer):
+            answer = event
+    assert answer is not None
+    if args.verbose:
+        print(file=sys.stderr)
+    for note in answer.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    for c in answer.citations:
+        print(f"[{c.marker}] {c.chunk.title} ({c.chunk.date or 'undated'}) {c.chunk.doc_id}\n"
+              f"    “{c.quote}”")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rag.app import serve
+
+    serve(_settings(args))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from rag.weights import KNOWN_MODELS, locate
+
+    settings = _settings(args)
+    names = args.pull or []
+    for name in names:
+        found = locate(name, settings.cache_dir)
+        print(f"{name}: {found.path} sha256 {found.sha256}")
+    if not names:
+        for name, spec in KNOWN_MODELS.items():
+            mark = "*" if name == settings.model else " "
+            print(f"{mark} {name:14} {spec.size / 1e6:7.0f} MB  {spec.description}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0])
+    top.add_argument("--data-dir", type=Path, help="where the store and uploads live")
+    top.add_argument("--model", help="model name (see `rag models`) or .gguf path")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="add or update articles (idempotent)")
+    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
+    ingest.add_argument("--prune", action="store_true", help="remove articles not in PATHS")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.set_defaults(run=cmd_ingest)
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the JSON answer object")
+    ask.add_argument("--history", help="JSON file of earlier turns [{role, content}, ...]")
+    ask.add_argument("--verbose", action="store_true", help="stream the draft to stderr")
+    ask.set_defaults(run=cmd_ask)
+
+    serve = sub.add_parser("serve", help="start the browser chat")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 7860)")
+    serve.set_defaults(run=cmd_serve)
+
+    models = sub.add_parser("models", help="list known models, or assemble and verify some")
+    models.add_argument("--pull", nargs="+", metavar="NAME", help="assemble and verify")
+    models.set_defaults(run=cmd_models)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Turns a follow-up question into a standalone one, using the conversation, only when needed.
+
+`needs_rewrite` is a cheap test (pronouns, "there", "then", very short questions); when it
+says no, the question is searched as written. The rewrite itself is done by the chat model
+from the `condense_*` prompts; this module builds those messages and cleans the reply.
+Knows nothing about retrieval or Chroma.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.prompts import render
+
+Turn = dict[str, str]
+_REFERRING = re.compile(
+    r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|"
+    r"there|then|the same|the other|former|latter)\b",
+    re.IGNORECASE,
+)
+MAX_HISTORY_TURNS = 4  # most recent turns shown to the rewriter
+MAX_TURN_CHARS = 400  # each turn is cut to this many characters
+
+
+def needs_rewrite(question: str, history: Sequence[Turn]) -> bool:
+    if not history:
+        return False
+    return bool(_REFERRING.search(question)) or len(question.split()) <= 3
+
+
+def condense_messages(question: str, history: Sequence[Turn]) -> list[dict[str, str]]:
+    lines = [
+        f"{turn['role'].capitalize()}: {' '.join(turn['content'].split())[:MAX_TURN_CHARS]}"
+        for turn in history[-MAX_HISTORY_TURNS:]
+    ]
+    return [
+        {"role": "system", "content": render("condense_system")},
+        {"role": "user", "content": render("condense_user", history="\n".join(lines),
+                                           question=question)},
+    ]
+
+
+def clean_rewrite(reply: str, question: str) -> str:
+    """The first non-empty line of the reply without quotes or a label; the original
+    question when the reply is empty or runs away."""
+    line = next((ln.strip() for ln in reply.splitlines() if ln.strip()), "")
+    line = re.sub(r"^(rewritten question|question)\s*:\s*", "", line, flags=re.IGNORECASE)
+    line = line.strip("\"'“” ")
+    return line if 0 < len(line) <= 4 * len(question) + 200 else question

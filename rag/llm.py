@@ -1,0 +1,156 @@
+"""Runs a chat model: a local GGUF file through llama-cpp-python, one model per process and one
+generation at a time, or an OpenAI-compatible server (e.g. llama.cpp's `llama-server`).
+
+Messages are role dicts; the GGUF's own chat template formats them (never hand-written
+tags), and the same template counts prompt tokens exactly, so callers can budget context.
+Knows nothing about retrieval, sources or citations.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from rag.config import Settings
+from rag.errors import ModelError
+from rag.weights import locate
+
+Message = dict[str, str]
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
+class Generation:
+    """A streamed reply: iterate for text pieces; `usage` is complete once iteration ends."""
+
+    pieces: Iterator[str]
+    usage: Usage = field(default_factory=Usage)
+
+    def __iter__(self) -> Iterator[str]:
+        return self.pieces
+
+
+class ChatModel(Protocol):
+    name: str
+    file: str
+    sha256: str
+    n_ctx: int
+
+    def count_tokens(self, messages: list[Message]) -> int: ...
+
+    def generate(self, messages: list[Message], max_tokens: int) -> Generation: ...
+
+
+class LocalModel:
+    """A GGUF model in this process. Calls are serialized: a generation holds the lock until
+    its iterator is exhausted or closed."""
+
+    def __init__(self, settings: Settings) -> None:
+        found = locate(settings.model, settings.cache_dir)
+        self.name, self.file, self.sha256 = found.name, found.path.name, found.sha256
+        self.n_ctx = settings.n_ctx
+        self._settings = settings
+        self._lock = threading.Lock()
+        from llama_cpp import Llama
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        try:
+            self._llama = Llama(
+                model_path=str(found.path), n_ctx=settings.n_ctx, n_threads=settings.threads,
+                n_threads_batch=settings.threads, n_batch=settings.n_batch, seed=settings.seed,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"cannot load model {found.path}: {exc}") from None
+        template = self._llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelError(f"model {found.path} has no chat template")
+        model = self._llama._model
+        self._formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=model.token_get_text(self._llama.token_eos()),
+            bos_token=model.token_get_text(self._llama.token_bos()),
+        )
+
+    def count_tokens(self, messages: list[Message]) -> int:
+        prompt = self._formatter(messages=messages).prompt
+        return len(self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+
+    def generate(self, messages: list[Message], max_tokens: int) -> Generation:
+        usage = Usage(prompt_tokens=self.count_tokens(messages))
+        return Generation(self._stream(messages, max_tokens, usage), usage)
+
+    def _stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
+        with self._lock:
+            chunks = self._llama.create_chat_completion(
+                messages=messages, max_tokens=max_tokens, temperature=self._settings.temperature,
+                seed=self._settings.seed, stream=True,
+            )
+            for chunk in chunks:
+                delta = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
+                if delta:
+                    usage.completion_tokens += 1
+                    yield delta
+
+
+class RemoteModel:
+    """An OpenAI-compatible chat server; token counts come from the server's usage report
+    (prompt size is estimated at four characters a token for budgeting)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.name = self.file = settings.model
+        self.sha256 = ""
+        self.n_ctx = settings.n_ctx
+        self._settings = settings
+        self._url = settings.llm_url.rstrip("/") + "/chat/completions"
+
+    def count_tokens(self, messages: list[Message]) -> int:
+        return sum(len(m["content"]) for m in messages) // 4 + 8 * len(messages)
+
+    def generate(self, messages: list[Message], max_tokens: int) -> Generation:
+        usage = Usage(prompt_tokens=self.count_tokens(messages))
+        return Generation(self._stream(messages, max_tokens, usage), usage)
+
+    def _stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
+        import httpx
+
+        body: dict[str, Any] = {
+            "model": self._settings.model, "messages": messages, "max_tokens": max_tokens,
+            "temperature": self._settings.temperature, "seed": self._settings.seed,
+            "stream": True, "stream_options": {"include_usage": True},
+        }
+        try:
+            with httpx.stream("POST", self._url, json=body, timeout=300) as response:
+                response.raise_for_status()
+                for line in response.iter_lines():
+                    if not line.startswith("data: ") or line == "data: [DONE]":
+                        continue
+                    event = json.loads(line[len("data: ") :])
+                    if event.get("usage"):
+                        usage.prompt_tokens = event["usage"].get("prompt_tokens", 0)
+                    for choice in event.get("choices") or []:
+                        if text := (choice.get("delta") or {}).get("content"):
+                            usage.completion_tokens += 1
+                            yield text
+        except httpx.HTTPError as exc:
+            raise ModelError(f"model server {self._settings.llm_url}: {exc}") from None
+
+
+@functools.cache
+def _load(settings: Settings) -> ChatModel:
+    return RemoteModel(settings) if settings.llm_url else LocalModel(settings)
+
+
+def get_model(settings: Settings) -> ChatModel:
+    """The one model for these model settings in this process, loaded on first use."""
+    keys = ("model", "llm_url", "cache_dir", "n_ctx", "n_threads", "n_batch", "seed", "temperature")
+    return _load(Settings().replace(**{k: getattr(settings, k) for k in keys}))

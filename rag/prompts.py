@@ -1,0 +1,63 @@
+"""Prompt templates: text files in `prompts/`, loaded by name and rendered strictly.
+
+Templates use `$name` placeholders (string.Template); a placeholder without a value, or a
+value without a placeholder, is an error rather than a silent blank. Source text is
+inserted as data, after the instructions.
+Knows nothing about models, retrieval or Chroma.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag.chunk import Chunk
+from rag.errors import ConfigError
+
+_HERE = Path(__file__).resolve().parent
+# a source checkout keeps prompts beside the package; a wheel carries them inside it
+PROMPTS_DIR = next(
+    (d for d in (_HERE.parent / "prompts", _HERE / "_prompts") if d.is_dir()), _HERE / "_prompts"
+)
+NOT_FOUND = "NOT IN SOURCES"
+
+
+@functools.cache
+def template(name: str) -> string.Template:
+    path = PROMPTS_DIR / f"{name}.txt"
+    try:
+        return string.Template(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"prompt template {name!r} not found in {PROMPTS_DIR}: {exc}") from None
+
+
+def render(name: str, **values: object) -> str:
+    """Render template `name` with exactly these values."""
+    tmpl = template(name)
+    wanted = set(tmpl.get_identifiers())
+    if missing := wanted - set(values):
+        raise ConfigError(f"prompt {name!r} needs {sorted(missing)}")
+    if extra := set(values) - wanted:
+        raise ConfigError(f"prompt {name!r} has no placeholder for {sorted(extra)}")
+    return tmpl.substitute(values).strip()
+
+
+def abstain_text() -> str:
+    return render("abstain")
+
+
+def source_block(marker: int, chunk: Chunk) -> str:
+    return render("source", marker=marker, title=chunk.title, date=chunk.date or "undated",
+                  text=chunk.text)
+
+
+def answer_messages(question: str, sources: Sequence[Chunk]) -> list[dict[str, str]]:
+    """System rules, then the numbered sources, then the question (last, so that questions
+    over the same sources share a prompt prefix the model can reuse)."""
+    blocks = "\n\n".join(source_block(n, c) for n, c in enumerate(sources, start=1))
+    return [
+        {"role": "system", "content": render("answer_system", not_found=NOT_FOUND)},
+        {"role": "user", "content": render("answer_user", sources=blocks, question=question)},
+    ]
