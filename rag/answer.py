@@ -49,8 +49,10 @@ class Answer:
     def notes(self) -> list[str]:
         notes = []
         if self.dropped:
-            notes.append(f"{len(self.dropped)} lower-ranked passage(s) left out to fit the "
-                         "model's context window")
+            notes.append(
+                f"{len(self.dropped)} lower-ranked passage(s) left out to fit the "
+                "model's context window"
+            )
         if self.removed:
             notes.append(f"{len(self.removed)} sentence(s) removed: no source backs them")
         return notes
@@ -74,8 +76,9 @@ class Answerer:
     """Answers questions over one store with one model; safe to share between threads
     (the model serializes generations)."""
 
-    def __init__(self, settings: Settings, store: Store | None = None,
-                 model: ChatModel | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: Store | None = None, model: ChatModel | None = None
+    ) -> None:
         self.settings = settings
         self.store = store or Store(settings)
         self.retriever = Retriever(self.store)
@@ -118,8 +121,9 @@ class Answerer:
         query = question
         if condense.needs_rewrite(question, history):
             yield Status("rewriting", "making the follow-up question standalone")
-            reply = "".join(self.model.generate(
-                condense.condense_messages(question, history), CONDENSE_TOKENS))
+            reply = "".join(
+                self.model.generate(condense.condense_messages(question, history), CONDENSE_TOKENS)
+            )
             query = condense.clean_rewrite(reply, question)
             timings["rewrite"] = _ms(started)
 
@@ -132,7 +136,8 @@ class Answerer:
         fitted = budget.fit(
             relevant,
             lambda ranked: self.model.count_tokens(
-                prompts.answer_messages(question, reading_order(ranked))),
+                prompts.answer_messages(question, reading_order(ranked))
+            ),
             self.model.n_ctx,
             self.settings.max_answer_tokens,
         )
@@ -143,7 +148,8 @@ class Answerer:
             yield Status("reading", f"reading {len(sources)} source(s)")
             t = time.perf_counter()
             generation = self.model.generate(
-                prompts.answer_messages(question, sources), self.settings.max_answer_tokens)
+                prompts.answer_messages(question, sources), self.settings.max_answer_tokens
+            )
             for piece in generation:
                 if not draft:
                     timings["ttft"] = _ms(t)
@@ -151,12 +157,16 @@ class Answerer:
                 draft += piece
                 yield Token(piece)
             timings["generate"] = _ms(t)
-            usage = {"prompt_tokens": generation.usage.prompt_tokens,
-                     "completion_tokens": generation.usage.completion_tokens}
+            usage = {
+                "prompt_tokens": generation.usage.prompt_tokens,
+                "completion_tokens": generation.usage.completion_tokens,
+            }
 
         yield Status("checking", "checking every sentence against its sources")
         checked = cite.check(draft, sources, prompts.NOT_FOUND)
-        abstained = checked.abstained or self.relevance(query, checked.claims) < MIN_ANSWER_RELEVANCE
+        abstained = (
+            checked.abstained or self.relevance(query, checked.claims) < MIN_ANSWER_RELEVANCE
+        )
         timings["total"] = _ms(started)
         yield Answer(
             question=question,
@@ -179,8 +189,10 @@ class Answerer:
 def reading_order(hits: Sequence[Hit]) -> list[Chunk]:
     """Sources in article order (date, doc, position): stable across questions that retrieve
     the same passages, so the model can reuse its cached prompt prefix."""
-    return [h.chunk for h in sorted(hits, key=lambda h: (h.chunk.date or "", h.chunk.doc_id,
-                                                           h.chunk.position))]
+    return [
+        h.chunk
+        for h in sorted(hits, key=lambda h: (h.chunk.date or "", h.chunk.doc_id, h.chunk.position))
+    ]
 
 
 def confidence(checked: cite.Checked) -> float:

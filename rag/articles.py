@@ -101,8 +101,12 @@ def parse_markdown(doc_id: str, content: str) -> Article:
         heading = re.search(r"^#\s+(.+)$", post.content, re.MULTILINE)
         title = heading.group(1) if heading else ""
     return _finish(
-        doc_id, title, meta.get("date"), post.content,
-        source=_opt(meta.get("source")), url=_opt(meta.get("url")),
+        doc_id,
+        title,
+        meta.get("date"),
+        post.content,
+        source=_opt(meta.get("source")),
+        url=_opt(meta.get("url")),
     )
 
 
@@ -114,8 +118,12 @@ def parse_html(doc_id: str, content: str) -> Article:
         raise ArticleError("no article text found in the HTML")
     data = doc if isinstance(doc, dict) else doc.as_dict()
     return _finish(
-        doc_id, data.get("title") or "", data.get("date"), data.get("text") or "",
-        source=_opt(data.get("sitename")), url=_opt(data.get("url")),
+        doc_id,
+        data.get("title") or "",
+        data.get("date"),
+        data.get("text") or "",
+        source=_opt(data.get("sitename")),
+        url=_opt(data.get("url")),
     )
 
 
@@ -131,9 +139,12 @@ def parse_jsonl(stem: str, content: str) -> Iterator[Article | LoadFailure]:
                 raise ArticleError("not a JSON object")
             doc_id = f"{stem}_{safe_id(str(record.get('id') or number))}"
             yield _finish(
-                doc_id, str(record.get("title") or ""), record.get("date"),
+                doc_id,
+                str(record.get("title") or ""),
+                record.get("date"),
                 str(record.get("text") or ""),
-                source=_opt(record.get("source")), url=_opt(record.get("url")),
+                source=_opt(record.get("source")),
+                url=_opt(record.get("url")),
             )
         except (json.JSONDecodeError, ArticleError) as exc:
             yield LoadFailure(where, str(exc))
@@ -175,8 +186,10 @@ def article_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found += sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:

@@ -15,9 +15,56 @@ from rag.articles import Article
 
 # Abbreviations after which a period does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st sr jr gen col lt sgt capt gov sen rep rev inc ltd co corp vs etc "
-    "no nos fig approx dept est jan feb mar apr jun jul aug sep sept oct nov dec "
-    "u.s u.k u.n e.g i.e a.m p.m".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "sr",
+        "jr",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "vs",
+        "etc",
+        "no",
+        "nos",
+        "fig",
+        "approx",
+        "dept",
+        "est",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+    ]
 )
 _END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rag.chunk import Chunk, sentence_spans
+from rag.facts import citation_markers, missing_claims, normalize_text, strip_citation_markers
 from rag.keyword import tokenize
-from rag.metrics import citation_markers, missing_claims, normalize_text, strip_citation_markers
 
 MIN_WORD_SUPPORT = 0.5  # share of a sentence's content words its passage must contain
 Span = tuple[int, int]
@@ -56,7 +57,7 @@ def support(claim: str, chunk: Chunk) -> Span | None:
     Numbers must sit beside the claim's words: "4 leaders" is not backed by "26 leaders" in
     one sentence and "fourth summit" in another."""
     spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
-    windows = spans + [(a[0], b[1]) for a, b in zip(spans, spans[1:], strict=False)]
+    windows = spans + [(a[0], b[1]) for a, b in pairwise(spans)]
     best: tuple[float, int, int, int] | None = None
     for start, end in windows:
         passage = chunk.text[start:end]

@@ -26,17 +26,28 @@ def answer_json(answer: Any) -> dict[str, Any]:
         "abstained": answer.abstained,
         "confidence": answer.confidence,
         "citations": [
-            {"marker": c.marker, "doc_id": c.chunk.doc_id, "title": c.chunk.title,
-             "date": c.chunk.date, "chunk_id": c.chunk.chunk_id, "quote": c.quote}
+            {
+                "marker": c.marker,
+                "doc_id": c.chunk.doc_id,
+                "title": c.chunk.title,
+                "date": c.chunk.date,
+                "chunk_id": c.chunk.chunk_id,
+                "quote": c.quote,
+            }
             for c in answer.citations
         ],
         "retrieved": [
-            {"rank": h.rank, "doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id,
-             "score": round(h.score, 6)}
+            {
+                "rank": h.rank,
+                "doc_id": h.chunk.doc_id,
+                "chunk_id": h.chunk.chunk_id,
+                "score": round(h.score, 6),
+            }
             for h in answer.retrieved
         ],
-        "timings_ms": {k: answer.timings_ms.get(k, 0.0)
-                       for k in ("retrieve", "ttft", "generate", "total")},
+        "timings_ms": {
+            k: answer.timings_ms.get(k, 0.0) for k in ("retrieve", "ttft", "generate", "total")
+        },
         "usage": answer.usage,
         "model": {"file": answer.model_file, "sha256": answer.model_sha256},
     }
@@ -85,8 +96,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     print(answer.text)
     for c in answer.citations:
-        print(f"[{c.marker}] {c.chunk.title} ({c.chunk.date or 'undated'}) {c.chunk.doc_id}\n"
-              f"    “{c.quote}”")
+        print(
+            f"[{c.marker}] {c.chunk.title} ({c.chunk.date or 'undated'}) {c.chunk.doc_id}\n"
+            f"    “{c.quote}”"
+        )
     return 0
 
 

@@ -36,8 +36,10 @@ def condense_messages(question: str, history: Sequence[Turn]) -> list[dict[str, 
     ]
     return [
         {"role": "system", "content": render("condense_system")},
-        {"role": "user", "content": render("condense_user", history="\n".join(lines),
-                                           question=question)},
+        {
+            "role": "user",
+            "content": render("condense_user", history="\n".join(lines), question=question),
+        },
     ]
 
 

@@ -106,7 +106,11 @@ def _coerce(name: str, value: Any) -> Any:
 
 
 def config_file() -> Path | None:
-    candidates = [os.environ.get("RAG_CONFIG"), "rag.toml", Path.home() / ".config/rag-news/rag.toml"]
+    candidates = [
+        os.environ.get("RAG_CONFIG"),
+        "rag.toml",
+        Path.home() / ".config/rag-news/rag.toml",
+    ]
     return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
 
 

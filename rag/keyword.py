@@ -13,9 +13,62 @@ from rag.chunk import Chunk
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
 STOP_WORDS = frozenset(
-    "a an and are as at be been but by did do does for from had has have he her his how i in "
-    "is it its of on or s she so t that the their them they this to was were what when where "
-    "which who whom why will with would you".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "s",
+        "she",
+        "so",
+        "t",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+    ]
 )
 
 
@@ -33,8 +86,9 @@ class KeywordIndex:
         self.chunks = chunks
         self._bm25 = bm25s.BM25()
         if chunks:
-            self._bm25.index([tokenize(f"{c.title}\n{c.text}") or ["∅"] for c in chunks],
-                             show_progress=False)
+            self._bm25.index(
+                [tokenize(f"{c.title}\n{c.text}") or ["∅"] for c in chunks], show_progress=False
+            )
 
     def search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
         """Up to `n` chunks sharing at least one term with `query`, best first."""

@@ -65,8 +65,12 @@ class LocalModel:
 
         try:
             self._llama = Llama(
-                model_path=str(found.path), n_ctx=settings.n_ctx, n_threads=settings.threads,
-                n_threads_batch=settings.threads, n_batch=settings.n_batch, seed=settings.seed,
+                model_path=str(found.path),
+                n_ctx=settings.n_ctx,
+                n_threads=settings.threads,
+                n_threads_batch=settings.threads,
+                n_batch=settings.n_batch,
+                seed=settings.seed,
                 verbose=False,
             )
         except (ValueError, RuntimeError) as exc:
@@ -92,8 +96,11 @@ class LocalModel:
     def _stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         with self._lock:
             chunks = self._llama.create_chat_completion(
-                messages=messages, max_tokens=max_tokens, temperature=self._settings.temperature,
-                seed=self._settings.seed, stream=True,
+                messages=messages,
+                max_tokens=max_tokens,
+                temperature=self._settings.temperature,
+                seed=self._settings.seed,
+                stream=True,
             )
             for chunk in chunks:
                 delta = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
@@ -124,9 +131,13 @@ class RemoteModel:
         import httpx
 
         body: dict[str, Any] = {
-            "model": self._settings.model, "messages": messages, "max_tokens": max_tokens,
-            "temperature": self._settings.temperature, "seed": self._settings.seed,
-            "stream": True, "stream_options": {"include_usage": True},
+            "model": self._settings.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": self._settings.temperature,
+            "seed": self._settings.seed,
+            "stream": True,
+            "stream_options": {"include_usage": True},
         }
         try:
             with httpx.stream("POST", self._url, json=body, timeout=300) as response:

@@ -1,212 +1,30 @@
-"""Model-free metrics: pure functions of strings, numbers and ranked lists.
+"""Model-free evaluation metrics: pure functions of answers, ranked lists and numbers.
 
 Contract: deterministic functions with no I/O. Retrieval metrics take doc ids in rank order and
 return None when there is no gold document, so callers can leave such questions out of means.
-Answer matching works on normalised text (NFKC, case-folded, straight quotes, single spaces) and
-on quantities (`extract_quantities`), so "33 per cent" matches "33%" and "US$1.05bn" matches
-"1,050 million". `missing_claims` lists the numbers and names of a text that no source backs.
-
+Answer matching uses rag.facts (normalised text and quantities), so "33 per cent" matches
+"33%" and "US$1.05bn" matches "1,050 million".
 Knows nothing about questions files, predictions, models, Chroma or the CLI; depends on the
-standard library and numpy only.
+standard library, numpy and rag.facts only.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
-QUANTITY_REL_TOL = 0.005  # two quantities are the same within 0.5% of the larger one
-
-# ------------------------------------------------------------------------------------ text
-
-_CHAR_MAP = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-    }
+from rag.facts import (
+    contains_phrase,
+    extract_quantities,
+    normalize_text,
+    quantities_only,
+    quantities_within,
+    unique_in_order,
 )
-_MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-
-
-def normalize_text(text: str) -> str:
-    """NFKC, straight quotes and hyphens, case-folded, runs of whitespace as one space."""
-    text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP).casefold()
-    return " ".join(text.split())
-
-
-def contains_phrase(text: str, phrase: str) -> bool:
-    """Whether the normalised phrase occurs in the normalised text as whole words, a plural
-    "s" or "es" allowed after a final letter ("bank" is in "banks", not in "bankrupt"; "6" is not
-    in "65" or "6.5")."""
-    needle = normalize_text(phrase)
-    if not needle:
-        return False
-    plural = "(?:e?s)?" if needle[-1].isalpha() else ""
-    pattern = rf"(?<!\w)(?<!\d[.,]){re.escape(needle)}{plural}(?!\w|[.,]\d)"
-    return re.search(pattern, normalize_text(text)) is not None
-
-
-def citation_markers(text: str) -> set[int]:
-    """The numbers of the citation markers in text: "[1]" and "[2, 3]" give {1, 2, 3}."""
-    return {int(n) for group in _MARKERS.findall(text) for n in group.split(",")}
-
-
-def strip_citation_markers(text: str) -> str:
-    """Text without its citation markers, so that "[1]" is not read as a number."""
-    return _MARKERS.sub("", text)
-
-
-def unique_in_order(items: Iterable[str]) -> list[str]:
-    """Items without repeats, each at its first position."""
-    return list(dict.fromkeys(items))
-
-
-# ------------------------------------------------------------------------------ quantities
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """A number found in text: its value with any scale applied (1.05bn -> 1.05e9), its unit
-    ("%", "$", "€", "£", "¥" or None) and the normalised text it was read from."""
-
-    value: float
-    unit: str | None = None
-    text: str = field(default="", compare=False)
-
-
-_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen")
-_TEENS += ("eighteen", "nineteen")
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
-_ORDINALS += ("tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth")
-_ORDINALS += ("sixteenth", "seventeenth", "eighteenth", "nineteenth")
-_TENS_ORDINALS = ("twentieth", "thirtieth", "fortieth", "fiftieth", "sixtieth", "seventieth")
-_TENS_ORDINALS += ("eightieth", "ninetieth")
-
-
-def _word_values() -> dict[str, int]:
-    values = {"zero": 0}
-    values |= {word: n for n, word in enumerate((*_ONES, *_TEENS), start=1)}
-    values |= {word: n for n, word in enumerate(_ORDINALS, start=1)}
-    values |= {word: 10 * n for n, word in enumerate(_TENS, start=2)}
-    values |= {word: 10 * n for n, word in enumerate(_TENS_ORDINALS, start=2)}
-    return values
-
-
-_WORD_VALUES = _word_values()
-_SCALES = {
-    "thousand": 1e3,
-    "k": 1e3,
-    "million": 1e6,
-    "mn": 1e6,
-    "m": 1e6,
-    "billion": 1e9,
-    "bn": 1e9,
-    "trillion": 1e12,
-    "tn": 1e12,
-}
-_PREFIX_UNITS = {"us$": "$", "$": "$", "€": "€", "£": "£", "¥": "¥"}
-_SUFFIX_UNITS = {
-    "%": "%",
-    "percent": "%",
-    "per cent": "%",
-    "pct": "%",
-    "percentage": "%",
-    "percentage point": "%",
-    "percentage points": "%",
-    "dollar": "$",
-    "dollars": "$",
-    "us dollars": "$",
-    "usd": "$",
-    "euro": "€",
-    "euros": "€",
-    "eur": "€",
-    "pound": "£",
-    "pounds": "£",
-    "gbp": "£",
-    "yen": "¥",
-}
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-_QUANTITY = re.compile(
-    rf"""(?<!\w)
-    (?:(?P<prefix>{_alternation(_PREFIX_UNITS)})\s?)?
-    (?:
-        (?P<digits>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:st|nd|rd|th)?
-      | (?P<words>(?:{_alternation(_TENS)})(?:[-\s](?:{_alternation((*_ONES, *_ORDINALS[:9]))}))?
-          |{_alternation(_WORD_VALUES)})(?!\w)
-    )
-    (?:\s?(?P<scale>{_alternation(w for w in _SCALES if len(w) > 1)})(?!\w)
-      |(?P<abbr>[km])(?!\w))?
-    (?:\s?(?P<suffix>{_alternation(_SUFFIX_UNITS)})(?!\w))?""",
-    re.VERBOSE,
-)
-
-
-def _number_value(match: re.Match[str]) -> float:
-    if match["digits"]:
-        return float(match["digits"].replace(",", ""))
-    return float(sum(_WORD_VALUES[word] for word in re.split(r"[-\s]", match["words"])))
-
-
-def _quantity(match: re.Match[str]) -> Quantity:
-    scale = _SCALES.get(match["scale"] or match["abbr"] or "", 1.0)
-    unit = _PREFIX_UNITS.get(match["prefix"] or "") or _SUFFIX_UNITS.get(match["suffix"] or "")
-    return Quantity(_number_value(match) * scale, unit, match.group().strip())
-
-
-def extract_quantities(text: str) -> list[Quantity]:
-    """Every number in text, in order: digits ("1,050", "2.5"), number words up to ninety-nine
-    ("two", "twenty-six"), ordinals ("6th", "sixth", "eightieth"), scaled by thousand / million /
-    billion / trillion / k / m / mn / bn / tn, with a unit read from a currency sign before it or
-    a unit word after it ("percent", "per cent", "dollars", ...). Numbers glued to a letter
-    before them ("G7") are not quantities."""
-    return [_quantity(m) for m in _QUANTITY.finditer(normalize_text(text))]
-
-
-def quantities_only(text: str) -> list[Quantity]:
-    """The quantities of a text written as numbers only ("33%", "$210m", "2025-09-03"), else []
-    (for "6 years" or "September 2", whose words carry meaning numbers do not)."""
-    normalised = normalize_text(text)
-    rest = _QUANTITY.sub(" ", normalised)
-    return extract_quantities(normalised) if not any(ch.isalnum() for ch in rest) else []
-
-
-def same_quantity(a: Quantity, b: Quantity, rel_tol: float = QUANTITY_REL_TOL) -> bool:
-    """Equal values within rel_tol, and units that agree or that one side leaves unsaid."""
-    units_agree = a.unit is None or b.unit is None or a.unit == b.unit
-    return units_agree and math.isclose(a.value, b.value, rel_tol=rel_tol)
-
-
-def quantities_within(needles: Iterable[Quantity], haystack: Sequence[Quantity]) -> bool:
-    """Whether every needle has the same quantity somewhere in haystack."""
-    return all(any(same_quantity(n, h) for h in haystack) for n in needles)
-
 
 # --------------------------------------------------------------------------- answers
 
@@ -354,54 +172,3 @@ def mcnemar_exact(regressions: int, fixes: int) -> float:
     n = regressions + fixes
     tail = sum(math.comb(n, i) for i in range(min(regressions, fixes) + 1))
     return min(1.0, 2 * tail / 2**n)
-
-
-# ---------------------------------------------------------------------------------- claims
-
-_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
-_SENTENCE_LEAD = " \t\"'([*\u2022\u201c\u2018-"
-
-
-def _starts_sentence(before: str) -> bool:
-    stripped = before.rstrip(_SENTENCE_LEAD)
-    return not stripped or stripped[-1] in ".!?:\n"
-
-
-def _name_runs(text: str) -> Iterable[list[re.Match[str]]]:
-    run: list[re.Match[str]] = []
-    for word in _WORD.finditer(text):
-        joined = bool(run) and text[run[-1].end() : word.start()] == " "
-        if run and not (joined and word.group()[0].isupper()):
-            yield run
-            run = []
-        if word.group()[0].isupper():
-            run.append(word)
-    if run:
-        yield run
-
-
-def capitalised_names(text: str) -> list[str]:
-    """Names by a simple heuristic: runs of capitalised words separated by single spaces
-    ("New York", "Zürich"). A run that opens a sentence (start of text, or after . ! ? : or a
-    line break) loses its first word, which is capitalised anyway ("The Fed" -> "Fed", "Apple"
-    -> nothing). A trailing possessive 's is dropped. Repeats are kept once, in order."""
-    names = []
-    for run in _name_runs(text):
-        words = run[1:] if _starts_sentence(text[: run[0].start()]) else run
-        if words:
-            name = text[words[0].start() : words[-1].end()]
-            names.append(re.sub(r"['\u2019]s$", "", name))
-    return unique_in_order(names)
-
-
-def missing_claims(text: str, sources: Sequence[str]) -> list[str]:
-    """The claims of text that no single source backs: numbers written with digits (number
-    words such as "one" or "first" are too common in prose to count) matched as quantities,
-    and capitalised names matched as phrases. Citation markers are not claims."""
-    text = strip_citation_markers(text)
-    pool = [q for source in sources for q in extract_quantities(source)]
-    numbers = [q for q in extract_quantities(text) if any(ch.isdigit() for ch in q.text)]
-    missing = [q.text for q in numbers if not quantities_within([q], pool)]
-    names = capitalised_names(text)
-    missing += [n for n in names if not any(contains_phrase(s, n) for s in sources)]
-    return unique_in_order(missing)

@@ -49,8 +49,9 @@ def abstain_text() -> str:
 
 
 def source_block(marker: int, chunk: Chunk) -> str:
-    return render("source", marker=marker, title=chunk.title, date=chunk.date or "undated",
-                  text=chunk.text)
+    return render(
+        "source", marker=marker, title=chunk.title, date=chunk.date or "undated", text=chunk.text
+    )
 
 
 def answer_messages(question: str, sources: Sequence[Chunk]) -> list[dict[str, str]]:

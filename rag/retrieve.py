@@ -69,8 +69,12 @@ class Retriever:
                 similarity[i] = sum(a * b for a, b in zip(vector, v, strict=True))
         return [
             Hit(
-                chunk=chunks[cid], rank=rank, score=score, similarity=similarity[cid],
-                dense_rank=_rank_of(cid, dense_ids), keyword_rank=_rank_of(cid, keyword_ids),
+                chunk=chunks[cid],
+                rank=rank,
+                score=score,
+                similarity=similarity[cid],
+                dense_rank=_rank_of(cid, dense_ids),
+                keyword_rank=_rank_of(cid, keyword_ids),
             )
             for rank, (cid, score) in enumerate(fused, start=1)
         ]

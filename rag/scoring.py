@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rag import metrics
+from rag import facts, metrics
 
 RETRIEVAL_KS = (1, 3, 5)
 STAGES = ("retrieve", "ttft", "generate", "total")
@@ -74,7 +74,7 @@ def score_question(
     answerable = bool(question.get("answerable", bool(slots)))
     gold = list(question.get("gold_doc_ids") or [])
     abstained = bool(prediction.get("abstained", False))
-    answer = metrics.strip_citation_markers(prediction.get("answer") or "")
+    answer = facts.strip_citation_markers(prediction.get("answer") or "")
     answered = not abstained and not prediction.get("error") and bool(answer.strip())
     answer_checks = _citation_scores(prediction, gold) | _support_scores(prediction, passages)
     score: Score = {
@@ -104,7 +104,7 @@ def _slots(question: Mapping[str, Any]) -> list[list[str]]:
 
 def _retrieved_docs(prediction: Mapping[str, Any]) -> list[str]:
     hits = sorted(prediction.get("retrieved") or [], key=lambda hit: hit.get("rank", 0))
-    return metrics.unique_in_order(hit["doc_id"] for hit in hits)
+    return facts.unique_in_order(hit["doc_id"] for hit in hits)
 
 
 def _retrieval_scores(ranked: Sequence[str], gold: Sequence[str]) -> Score:
@@ -165,9 +165,9 @@ def _support_scores(prediction: Mapping[str, Any], passages: Mapping[str, str] |
         return dict.fromkeys(("supported", "unsupported_tokens", "unsupported_count"))
     answer = prediction.get("answer") or ""
     cited = [citation["chunk_id"] for citation in prediction.get("citations") or []]
-    invented = metrics.missing_claims(answer, _texts(passages, _retrieved_chunks(prediction)))
+    invented = facts.missing_claims(answer, _texts(passages, _retrieved_chunks(prediction)))
     return {
-        "supported": int(not metrics.missing_claims(answer, _texts(passages, cited))),
+        "supported": int(not facts.missing_claims(answer, _texts(passages, cited))),
         "unsupported_tokens": invented,
         "unsupported_count": len(invented),
     }
@@ -184,14 +184,12 @@ def _citations_valid(
     the markers of the citations. An answer without markers or citations is valid."""
     markers = {int(citation["marker"]) for citation in citations}
     in_retrieved = all(citation["chunk_id"] in retrieved for citation in citations)
-    return in_retrieved and markers == metrics.citation_markers(answer)
+    return in_retrieved and markers == facts.citation_markers(answer)
 
 
 def _texts(passages: Mapping[str, str], chunk_ids: Sequence[str]) -> list[str]:
     return [
-        passages[chunk_id]
-        for chunk_id in metrics.unique_in_order(chunk_ids)
-        if chunk_id in passages
+        passages[chunk_id] for chunk_id in facts.unique_in_order(chunk_ids) if chunk_id in passages
     ]
 
 

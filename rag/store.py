@@ -53,19 +53,31 @@ def embedding_text(chunk: Chunk) -> str:
 
 def _metadata(chunk: Chunk, fingerprint: str) -> dict[str, Any]:
     meta = {
-        "doc_id": chunk.doc_id, "title": chunk.title, "date": chunk.date,
-        "source": chunk.source, "url": chunk.url, "position": chunk.position,
-        "start": chunk.start, "end": chunk.end, "fingerprint": fingerprint,
+        "doc_id": chunk.doc_id,
+        "title": chunk.title,
+        "date": chunk.date,
+        "source": chunk.source,
+        "url": chunk.url,
+        "position": chunk.position,
+        "start": chunk.start,
+        "end": chunk.end,
+        "fingerprint": fingerprint,
     }
     return {k: v for k, v in meta.items() if v is not None}
 
 
 def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     return Chunk(
-        chunk_id=chunk_id, doc_id=meta["doc_id"], title=meta.get("title", ""),
-        date=meta.get("date"), position=int(meta.get("position", 0)),
-        start=int(meta.get("start", 0)), end=int(meta.get("end", len(text))), text=text,
-        source=meta.get("source"), url=meta.get("url"),
+        chunk_id=chunk_id,
+        doc_id=meta["doc_id"],
+        title=meta.get("title", ""),
+        date=meta.get("date"),
+        position=int(meta.get("position", 0)),
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", len(text))),
+        text=text,
+        source=meta.get("source"),
+        url=meta.get("url"),
     )
 
 
@@ -83,8 +95,10 @@ def _client(chroma_url: str, path: str) -> Any:
     if chroma_url:
         url = urlparse(chroma_url)
         return chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1", port=url.port or 8000,
-            ssl=url.scheme == "https", settings=chroma_settings,
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 8000,
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
         )
     return chromadb.PersistentClient(path=path, settings=chroma_settings)
 
@@ -176,7 +190,8 @@ class Store:
             )
         current = {c.chunk_id for c in chunks}
         stale = [
-            i for i in self._collection.get(where={"doc_id": article.doc_id}, include=[])["ids"]
+            i
+            for i in self._collection.get(where={"doc_id": article.doc_id}, include=[])["ids"]
             if i not in current
         ]
         if stale:
@@ -196,8 +211,11 @@ class Store:
         for meta in got["metadatas"] or []:
             info = by_doc.get(meta["doc_id"])
             by_doc[meta["doc_id"]] = ArticleInfo(
-                doc_id=meta["doc_id"], title=meta.get("title", ""), date=meta.get("date"),
-                source=meta.get("source"), chunks=(info.chunks if info else 0) + 1,
+                doc_id=meta["doc_id"],
+                title=meta.get("title", ""),
+                date=meta.get("date"),
+                source=meta.get("source"),
+                chunks=(info.chunks if info else 0) + 1,
             )
         return sorted(by_doc.values(), key=lambda a: (a.date or "", a.doc_id), reverse=True)
 
@@ -217,11 +235,15 @@ class Store:
         if n < 1 or self.count() == 0:
             return []
         got = self._collection.query(
-            query_embeddings=[vector], n_results=min(n, self.count()),
+            query_embeddings=[vector],
+            n_results=min(n, self.count()),
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(
-            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
+            got["ids"][0],
+            got["documents"][0],
+            got["metadatas"][0],
+            got["distances"][0],
             strict=True,
         )
         return [(_chunk(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows]
