@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rag import budget, cite, condense, prompts
 from rag.chunk import Chunk
 from rag.config import Settings
-from rag.errors import InputError
+from rag.errors import InputError, StoreError
 from rag.llm import ChatModel, get_model
 from rag.retrieve import Hit, Retriever
 from rag.store import Store
@@ -116,6 +116,8 @@ class Answerer:
 
     def stream(self, question: str, history: Sequence[condense.Turn] = ()) -> Iterator[Event]:
         question = self.validate(question)
+        if self.store.count() == 0:
+            raise StoreError("no articles are ingested yet: run `rag ingest [PATH ...]` first")
         started = time.perf_counter()
         timings: dict[str, float] = {}
         query = question

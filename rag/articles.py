@@ -113,7 +113,12 @@ def parse_markdown(doc_id: str, content: str) -> Article:
 def parse_html(doc_id: str, content: str) -> Article:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(content, with_metadata=True, include_comments=False)
+    doc = trafilatura.bare_extraction(
+        content,
+        with_metadata=True,
+        include_comments=False,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
     if doc is None:
         raise ArticleError("no article text found in the HTML")
     data = doc if isinstance(doc, dict) else doc.as_dict()
@@ -127,12 +132,14 @@ def parse_html(doc_id: str, content: str) -> Article:
     )
 
 
-def parse_jsonl(stem: str, content: str) -> Iterator[Article | LoadFailure]:
+def parse_jsonl(
+    stem: str, content: str, name: str | None = None
+) -> Iterator[Article | LoadFailure]:
     """One article per line; doc_id is `<file stem>_<id>` (the line number when no id)."""
     for number, line in enumerate(content.splitlines(), start=1):
         if not line.strip():
             continue
-        where = f"{stem}.jsonl line {number}"
+        where = f"{name or stem + '.jsonl'} line {number}"
         try:
             record = json.loads(line)
             if not isinstance(record, dict):
@@ -168,7 +175,9 @@ def load_file(path: Path) -> Iterator[Article | LoadFailure]:
     doc_id = safe_id(path.stem)
     try:
         if suffix == ".jsonl":
-            items = list(parse_jsonl(doc_id, content))
+            items = list(parse_jsonl(doc_id, content, str(path)))
+            if not items:
+                raise ArticleError("no text")
         else:
             parse = {".txt": parse_txt, ".md": parse_markdown}.get(suffix, parse_html)
             items = [parse(doc_id, content)]

@@ -17,10 +17,22 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from rag.chunk import Chunk, sentence_spans
-from rag.facts import citation_markers, missing_claims, normalize_text, strip_citation_markers
+from rag.facts import (
+    _QUANTITY,
+    citation_markers,
+    extract_quantities,
+    missing_claims,
+    normalize_text,
+    quantities_within,
+    strip_citation_markers,
+)
 from rag.keyword import tokenize
 
-MIN_WORD_SUPPORT = 0.5  # share of a sentence's content words its passage must contain
+MIN_WORD_SUPPORT = 0.5
+# markers written after the sentence's final punctuation: "... Beijing.[1]" or "... Beijing. [1]"
+_TRAILING_MARKERS = re.compile(
+    r"([.!?…]+[\"'”’)]*)[ \t]*((?:\[\d+(?:\s*,\s*\d+)*\][ \t]*)+)"
+)  # share of a sentence's content words its passage must contain
 Span = tuple[int, int]
 
 
@@ -61,13 +73,35 @@ def support(claim: str, chunk: Chunk) -> Span | None:
     best: tuple[float, int, int, int] | None = None
     for start, end in windows:
         passage = chunk.text[start:end]
-        if missing_claims(claim, [passage]):
+        if missing_claims(claim, [passage]) or not _numbers_in_place(claim, passage):
             continue
         score = word_support(claim, passage)
         candidate = (score, start - end, start, end)  # ties go to the shorter passage
         if score >= MIN_WORD_SUPPORT and (best is None or candidate > best):
             best = candidate
     return (best[2], best[3]) if best else None
+
+
+def _numbers_in_place(claim: str, passage: str) -> bool:
+    """Each number written with digits in the claim is stated in one sentence of the passage
+    that also holds a word next to the number in the claim ("4 foreign leaders" needs a sentence
+    with both 4 and "foreign"; "fourth summit" is not one)."""
+    sentences = [normalize_text(passage[a:b]) for a, b in sentence_spans(passage)]
+    claim = normalize_text(strip_citation_markers(claim))
+    matches = list(_QUANTITY.finditer(claim))
+    bounds = [0, *(x for m in matches for x in m.span()), len(claim)]
+    gaps = [claim[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
+    for n, match in enumerate(matches):
+        if not any(ch.isdigit() for ch in match.group()):
+            continue
+        words = [t for t in tokenize(gaps[n])[-1:] + tokenize(gaps[n + 1])[:1] if t.isalpha()]
+        (quantity,) = extract_quantities(match.group())[:1]
+        if words and not any(
+            quantities_within([quantity], extract_quantities(s)) and set(words) & set(tokenize(s))
+            for s in sentences
+        ):
+            return False
+    return True
 
 
 def _supporters(claim: str, cited: set[int], sources: Sequence[Chunk]) -> dict[int, Span]:
@@ -86,6 +120,7 @@ def _supporters(claim: str, cited: set[int], sources: Sequence[Chunk]) -> dict[i
 
 def check(draft: str, sources: Sequence[Chunk], not_found: str) -> Checked:
     """Verify each sentence of `draft` against `sources` (marker n is sources[n - 1])."""
+    draft = _TRAILING_MARKERS.sub(lambda m: f" {m[2].strip()}{m[1]} ", draft)
     spans = sentence_spans(draft)
     if not spans or normalize_text(not_found) in normalize_text(draft):
         return Checked("", [], True, [], [], len(spans))
@@ -122,6 +157,8 @@ def _tidy(text: str) -> str:
 
 def _with_markers(claim: str, marks: str) -> str:
     """Markers go before the final punctuation: "... in Beijing [1]."."""
+    if re.search(r"[.!?…][\"'”’)\]]+$", claim):  # ends inside a quotation: marks after it
+        return f"{claim} {marks}"
     if claim[-1] in ".!?":
         return f"{claim[:-1].rstrip()} {marks}{claim[-1]}"
     return f"{claim} {marks}."

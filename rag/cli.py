@@ -110,6 +110,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.evaluate import run
+
+    return run(
+        _settings(args),
+        questions=args.questions,
+        out=args.out,
+        baseline=args.baseline,
+        split=args.split,
+        limit=args.limit,
+        robustness=not args.no_robustness,
+        gates=args.gates,
+    )
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from rag.weights import KNOWN_MODELS, locate
 
@@ -118,7 +133,13 @@ def cmd_models(args: argparse.Namespace) -> int:
     for name in names:
         found = locate(name, settings.cache_dir)
         print(f"{name}: {found.path} sha256 {found.sha256}")
-    if not names:
+    if args.check:
+        from rag.llm import get_model
+
+        model = get_model(settings)
+        reply = "".join(model.generate([{"role": "user", "content": "Say OK."}], 4))
+        print(f"{model.name}: decode works ({reply.strip()!r})")
+    if not names and not args.check:
         for name, spec in KNOWN_MODELS.items():
             mark = "*" if name == settings.model else " "
             print(f"{mark} {name:14} {spec.size / 1e6:7.0f} MB  {spec.description}")
@@ -149,8 +170,23 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 7860)")
     serve.set_defaults(run=cmd_serve)
 
+    evaluate = sub.add_parser("eval", help="run a question set offline and write a report")
+    evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    evaluate.add_argument("--out", type=Path, help="output folder (default eval/runs/<time>)")
+    evaluate.add_argument("--baseline", type=Path, help="an earlier output folder to compare")
+    evaluate.add_argument("--split", help="only questions of this split (smoke, dev, test)")
+    evaluate.add_argument("--limit", type=int, help="only the first N questions")
+    evaluate.add_argument(
+        "--no-robustness", action="store_true", help="skip the fixed-context reader robustness runs"
+    )
+    evaluate.add_argument(
+        "--gates", type=Path, help="TOML thresholds; exit 1 when a metric misses its threshold"
+    )
+    evaluate.set_defaults(run=cmd_eval)
+
     models = sub.add_parser("models", help="list known models, or assemble and verify some")
     models.add_argument("--pull", nargs="+", metavar="NAME", help="assemble and verify")
+    models.add_argument("--check", action="store_true", help="load the model and decode")
     models.set_defaults(run=cmd_models)
     return top
 

@@ -96,7 +96,11 @@ def _coerce(name: str, value: Any) -> Any:
     try:
         if kind == "Path":
             return Path(value).expanduser()
+        if isinstance(value, bool | list | dict):
+            raise TypeError(f"expected {kind}")
         if kind == "int":
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError("expected a whole number")
             return int(value)
         if kind == "float":
             return float(value)

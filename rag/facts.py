@@ -217,6 +217,8 @@ def _starts_sentence(before: str) -> bool:
 def _name_runs(text: str) -> Iterable[list[re.Match[str]]]:
     run: list[re.Match[str]] = []
     for word in _WORD.finditer(text):
+        if text.startswith("$", word.end()):  # a currency prefix such as US$ or HK$
+            continue
         joined = bool(run) and text[run[-1].end() : word.start()] == " "
         if run and not (joined and word.group()[0].isupper()):
             yield run

@@ -1,0 +1,98 @@
+"""Fitting ranked passages into the prompt budget (rag.budget)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from rag.budget import fit
+
+PASSAGES = [f"p{i}" for i in range(1, 11)]  # in rank order
+
+
+class Counter:
+    """10 tokens of instructions plus 100 per passage; remembers what it was asked."""
+
+    def __init__(self, base: int = 10, per: int = 100) -> None:
+        self.base, self.per = base, per
+        self.calls: list[int] = []
+
+    def __call__(self, passages: Sequence[str]) -> int:
+        self.calls.append(len(passages))
+        return self.base + self.per * len(passages)
+
+
+@pytest.mark.parametrize(
+    ("context_window", "answer_tokens", "kept"),
+    [
+        (1000, 300, 6),  # limit 700: 10 + 600 fits, 10 + 700 does not
+        (1010, 300, 7),  # limit 710: exactly 10 + 700
+        (1009, 300, 6),  # one token short of the seventh passage
+        (2000, 0, 10),  # everything fits
+        (1010, 0, 10),  # exactly everything
+        (409, 300, 0),  # limit 109: only the empty prompt fits
+        (110, 0, 1),
+    ],
+)
+def test_keeps_the_longest_prefix_that_fits(context_window: int, answer_tokens: int, kept: int):
+    result = fit(PASSAGES, Counter(), context_window, answer_tokens)
+    assert result.kept == PASSAGES[:kept]
+    assert result.dropped == PASSAGES[kept:]
+    assert result.limit == context_window - answer_tokens
+    assert result.prompt_tokens == 10 + 100 * kept
+    assert result.prompt_tokens <= result.limit
+
+
+def test_nothing_dropped_when_everything_fits() -> None:
+    result = fit(PASSAGES, Counter(), 4096, 320)
+    assert result.kept == PASSAGES
+    assert result.dropped == []
+    assert result.note == ""
+
+
+def test_drops_are_reported_in_rank_order() -> None:
+    result = fit(PASSAGES, Counter(), 1000, 300)
+    assert result.dropped == ["p7", "p8", "p9", "p10"]
+    assert result.note.startswith("4 lower-ranked passage(s) left out")
+    assert "700-token" in result.note
+
+
+@pytest.mark.parametrize(("context_window", "answer_tokens"), [(100, 95), (10, 20), (0, 0)])
+def test_everything_dropped_when_even_an_empty_prompt_is_too_large(
+    context_window: int, answer_tokens: int
+) -> None:
+    result = fit(PASSAGES, Counter(), context_window, answer_tokens)
+    assert result.kept == []
+    assert result.dropped == PASSAGES
+    assert result.prompt_tokens == 10
+    assert result.prompt_tokens > result.limit
+    assert result.note.startswith("10 lower-ranked passage(s)")
+
+
+def test_no_passages() -> None:
+    result = fit([], Counter(), 1000, 300)
+    assert (result.kept, result.dropped, result.prompt_tokens, result.note) == ([], [], 10, "")
+
+
+def test_counts_whole_prompts_of_prefixes_only() -> None:
+    counter = Counter()
+    fit(PASSAGES, counter, 1000, 300)
+    assert all(0 <= n <= len(PASSAGES) for n in counter.calls)
+    assert len(counter.calls) <= 6  # a binary search, not one count per passage
+
+
+def test_uneven_passages_keep_rank_order() -> None:
+    sizes = {"long": 500, "short": 50, "mid": 200}
+
+    def tokens(passages: Sequence[str]) -> int:
+        return 10 + sum(sizes[p] for p in passages)
+
+    # "short" would fit after "long" is dropped, but only a rank-order prefix is kept
+    result = fit(["long", "short", "mid"], tokens, 600, 200)
+    assert result.kept == []
+    assert result.dropped == ["long", "short", "mid"]
+    result = fit(["short", "long", "mid"], tokens, 800, 200)
+    assert result.kept == ["short", "long"]
+    assert result.dropped == ["mid"]
+    assert result.prompt_tokens == 560

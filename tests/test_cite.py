@@ -1,0 +1,367 @@
+"""Checking drafted answers against their sources (rag.cite)."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from rag.articles import Article, load_file
+from rag.chunk import Chunk, sentence_spans, split_article
+from rag.cite import Checked, check, support, word_support
+from rag.facts import citation_markers
+from rag.prompts import NOT_FOUND
+
+SEEDS = Path(__file__).parents[1] / "seeds"
+
+
+def seed_chunks(name: str) -> list[Chunk]:
+    (article,) = load_file(SEEDS / name)
+    assert isinstance(article, Article)
+    return split_article(article, max_chars=600, overlap=1)
+
+
+CHUNKS_000 = seed_chunks("000_07bf7d2429704205.txt")
+CHUNKS_001 = seed_chunks("001_48f8ab6487358096.txt")
+
+
+def containing(*phrases: str) -> Chunk:
+    """The first seed chunk holding every phrase."""
+    for chunk in CHUNKS_000 + CHUNKS_001:
+        if all(p in chunk.text for p in phrases):
+            return chunk
+    raise AssertionError(f"no seed chunk holds {phrases}")
+
+
+TRADE = containing("grew 33% to $1.05 billion")
+TRAIN = containing("Kim's train left Beijing Railway Station")
+PARADE = containing("26 foreign leaders", "fourth bilateral summit")
+DAUGHTER = containing("accompanied by his daughter Kim Ju Ae")
+
+TRADE_SENTENCE = (
+    "According to economic data from Beijing, China's exports to North Korea in the first half "
+    "of 2025 grew 33% to $1.05 billion, while imports rose 20% to $210 million."
+)
+TRAIN_SENTENCE = (
+    "Meanwhile, Kim's train left Beijing Railway Station on Thursday night, local time, "
+    "said Seoul-based Yonhap News."
+)
+
+
+def made(doc: str, text: str) -> Chunk:
+    return Chunk(f"{doc}:0", doc, f"About {doc}", "2025-09-04", 0, 0, len(text), text)
+
+
+def run(draft: str, sources: list[Chunk]) -> Checked:
+    checked = check(draft, sources, NOT_FOUND)
+    assert_consistent(checked, sources)
+    return checked
+
+
+def assert_consistent(checked: Checked, sources: list[Chunk]) -> None:
+    """What must hold for every result."""
+    markers = [c.marker for c in checked.citations]
+    assert markers == list(range(1, len(markers) + 1))
+    assert citation_markers(checked.text) == set(markers)
+    for c in checked.citations:
+        assert c.chunk in sources
+        assert c.quote == c.chunk.text[c.quote_start : c.quote_end]
+        assert c.quote
+    assert len({c.chunk.chunk_id for c in checked.citations}) == len(checked.citations)
+    assert checked.abstained == (checked.text == "")
+    if checked.abstained:
+        assert checked.citations == [] and checked.claims == []
+
+
+def test_seed_chunks_used_here_are_distinct() -> None:
+    assert len({TRADE.chunk_id, TRAIN.chunk_id, PARADE.chunk_id, DAUGHTER.chunk_id}) == 4
+    assert TRADE_SENTENCE in TRADE.text
+    assert TRAIN_SENTENCE in TRAIN.text
+
+
+# ---------------------------------------------------------------------------- kept, quoted
+
+
+def test_supported_sentence_keeps_its_citation_and_exact_quote() -> None:
+    draft = (
+        "China's exports to North Korea grew 33% to $1.05 billion in the first half of 2025 [1]."
+    )
+    checked = run(draft, [TRADE, TRAIN])
+    assert not checked.abstained
+    assert checked.text == draft
+    assert checked.claims == [
+        "China's exports to North Korea grew 33% to $1.05 billion in the first half of 2025."
+    ]
+    assert checked.removed == []
+    assert checked.sentences == 1
+    (citation,) = checked.citations
+    assert citation.marker == 1
+    assert citation.chunk is TRADE
+    assert citation.quote == TRADE_SENTENCE
+    assert citation.quote_start == TRADE.text.index(TRADE_SENTENCE)
+    assert citation.quote_end == citation.quote_start + len(TRADE_SENTENCE)
+
+
+def test_quote_is_one_sentence_or_two_adjacent_ones() -> None:
+    draft = (
+        "Kim held his fourth bilateral summit with Putin in Beijing on Wednesday [1]. "
+        "Kim's train left Beijing Railway Station on Thursday night [2]."
+    )
+    checked = run(draft, [PARADE, TRAIN])
+    for citation in checked.citations:
+        spans = sentence_spans(citation.chunk.text)
+        singles = {(s, e) for s, e in spans}
+        pairs = {(a[0], b[1]) for a, b in pairwise(spans)}
+        assert (citation.quote_start, citation.quote_end) in singles | pairs
+
+
+def test_markers_are_renumbered_by_first_use() -> None:
+    draft = (
+        "Kim's train left Beijing Railway Station on Thursday night [3]. "
+        "Exports to North Korea grew 33% to $1.05 billion [1]. "
+        "The train left on Thursday night, Yonhap News said [3]."
+    )
+    checked = run(draft, [TRADE, PARADE, TRAIN])
+    assert checked.text == (
+        "Kim's train left Beijing Railway Station on Thursday night [1]. "
+        "Exports to North Korea grew 33% to $1.05 billion [2]. "
+        "The train left on Thursday night, Yonhap News said [1]."
+    )
+    assert [(c.marker, c.chunk) for c in checked.citations] == [(1, TRAIN), (2, TRADE)]
+    # a source cited twice keeps the quote of the first claim citing it
+    assert checked.citations[0].quote == TRAIN_SENTENCE
+
+
+@pytest.mark.parametrize("marks", ["[1][2]", "[1, 2]", "[2][1]"])
+def test_every_cited_source_that_backs_a_sentence_is_kept(marks: str) -> None:
+    # PARADE and the chunk after it both hold the summit sentence (chunks overlap)
+    following = CHUNKS_000[CHUNKS_000.index(PARADE) + 1]
+    sentence = "Kim held his fourth bilateral summit with Putin in Beijing on Wednesday"
+    assert sentence in following.text
+    checked = run(f"{sentence} {marks}.", [PARADE, following])
+    assert checked.text == f"{sentence} [1][2]."
+    assert {c.chunk.chunk_id for c in checked.citations} == {PARADE.chunk_id, following.chunk_id}
+
+
+@pytest.mark.parametrize("wrong", ["[1]", "[3]", "[9]", ""])
+def test_sentence_citing_the_wrong_source_is_repointed(wrong: str) -> None:
+    draft = (
+        f"Exports to North Korea grew 33% to $1.05 billion, imports 20% to $210 million {wrong}."
+    )
+    checked = run(draft, [TRAIN, TRADE, DAUGHTER])
+    assert not checked.abstained
+    assert checked.removed == []
+    (citation,) = checked.citations
+    assert citation.chunk is TRADE
+    assert citation.quote == TRADE_SENTENCE
+    assert checked.text.endswith("$210 million [1].")
+
+
+def test_sentence_from_the_other_article_is_repointed_across_articles() -> None:
+    draft = "Kim arrived in Beijing on Tuesday accompanied by his daughter Kim Ju Ae [1]."
+    checked = run(draft, [TRADE, DAUGHTER])
+    assert [c.chunk for c in checked.citations] == [DAUGHTER]
+    assert checked.text == draft
+
+
+# ------------------------------------------------------------------------------ removed
+
+
+def test_invented_number_is_removed_and_reported() -> None:
+    draft = (
+        "Pyongyang has 3 million people [1]. "
+        "Kim's train left Beijing Railway Station on Thursday night [2]."
+    )
+    checked = run(draft, [TRADE, TRAIN])
+    assert checked.removed == ["Pyongyang has 3 million people."]
+    assert checked.claims == ["Kim's train left Beijing Railway Station on Thursday night."]
+    assert checked.text == "Kim's train left Beijing Railway Station on Thursday night [1]."
+    assert [c.chunk for c in checked.citations] == [TRAIN]
+    assert checked.sentences == 2
+
+
+def test_four_leaders_is_not_backed_by_26_leaders_and_a_fourth_summit() -> None:
+    assert support("Kim attended the parade alongside 4 foreign leaders.", PARADE) is None
+    checked = run("Kim attended the parade alongside 4 foreign leaders [1].", [PARADE])
+    assert checked.abstained
+    assert checked.removed == ["Kim attended the parade alongside 4 foreign leaders."]
+    kept = run("Kim attended the parade alongside 26 foreign leaders [1].", [PARADE])
+    assert not kept.abstained
+    assert "26 foreign leaders" in kept.citations[0].quote
+
+
+def test_four_leaders_is_not_backed_by_adjacent_sentences() -> None:
+    chunk = made(
+        "parade",
+        "Kim held his fourth bilateral summit with Putin in Beijing on Wednesday. "
+        "Earlier, Kim attended a military parade alongside Putin and 26 foreign leaders.",
+    )
+    checked = run("Kim attended a military parade alongside 4 foreign leaders [1].", [chunk])
+    assert checked.abstained
+    assert checked.removed == ["Kim attended a military parade alongside 4 foreign leaders."]
+
+
+@pytest.mark.parametrize(
+    ("claim", "backed"),
+    [
+        ("Kim held his 4th bilateral summit with Putin in Beijing.", True),
+        pytest.param(
+            "Kim held his 5th bilateral summit with Putin in Beijing.",
+            False,
+        ),
+        ("Kim attended the parade alongside 26 foreign leaders.", True),
+        ("Kim attended the parade alongside 27 foreign leaders.", False),
+        ("The parade marked the 80th anniversary of World War II.", True),
+        ("The parade marked the 70th anniversary of World War II.", False),
+        ("Kim attended the parade alongside Emmanuel Macron.", False),
+    ],
+)
+def test_numbers_and_names_must_be_in_the_passage(claim: str, backed: bool) -> None:
+    checked = run(claim.replace(".", " [1]."), [PARADE])
+    assert checked.abstained is not backed
+    assert checked.removed == ([] if backed else [claim])
+
+
+@pytest.mark.parametrize(
+    ("claim", "backed"),
+    [
+        ("China's exports to North Korea grew 33 percent to $1.05 billion.", True),
+        ("China's exports to North Korea grew 33 per cent to $1.05 billion.", True),
+        ("China's exports to North Korea grew 33% to 1,050 million dollars.", True),
+        ("China's exports to North Korea grew 34 percent.", False),
+        ("China's exports to North Korea grew 33% to $1.5 billion.", False),
+        ("Imports from North Korea rose 20% to $210 million.", True),
+        ("Imports from North Korea rose 20% to $210 billion.", False),
+    ],
+)
+def test_quantities_match_across_ways_of_writing_them(claim: str, backed: bool) -> None:
+    checked = run(claim.replace(".", " [1].", 1) if claim.endswith(".") else claim, [TRADE])
+    assert checked.abstained is not backed
+
+
+def test_us_dollar_prefix_is_a_unit_not_a_name() -> None:
+    checked = run("China's exports to North Korea grew 33% to US$1.05 billion [1].", [TRADE])
+    assert not checked.abstained
+
+
+def test_unrelated_sentence_is_removed() -> None:
+    draft = "Kim's train left Beijing Railway Station on Thursday night [1]. The weather was warm."
+    checked = run(draft, [TRAIN])
+    assert checked.removed == ["The weather was warm."]
+    assert checked.sentences == 2
+
+
+# ----------------------------------------------------------------------------- abstaining
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [NOT_FOUND, NOT_FOUND.lower(), f"{NOT_FOUND}.", f"Sorry, {NOT_FOUND} [1].", f"  {NOT_FOUND}\n"],
+)
+def test_not_found_sentinel_abstains(draft: str) -> None:
+    checked = run(draft, [TRADE, TRAIN])
+    assert checked.abstained
+    assert (checked.text, checked.citations, checked.claims, checked.removed) == ("", [], [], [])
+
+
+@pytest.mark.parametrize("draft", ["", "   ", "\n\n"])
+def test_empty_draft_abstains(draft: str) -> None:
+    checked = run(draft, [TRADE])
+    assert checked.abstained
+    assert checked.sentences == 0
+
+
+def test_all_sentences_unsupported_abstains() -> None:
+    draft = "Pyongyang has 3 million people [1]. Paris hosted 9 leaders [2]."
+    checked = run(draft, [TRADE, TRAIN])
+    assert checked.abstained
+    assert checked.text == ""
+    assert checked.citations == []
+    assert checked.removed == ["Pyongyang has 3 million people.", "Paris hosted 9 leaders."]
+    assert checked.sentences == 2
+
+
+def test_no_sources_abstains() -> None:
+    checked = run("Kim's train left Beijing Railway Station on Thursday night [1].", [])
+    assert checked.abstained
+    assert checked.removed == ["Kim's train left Beijing Railway Station on Thursday night."]
+
+
+def test_markers_alone_are_not_claims() -> None:
+    checked = run("[1] [2]", [TRADE, TRAIN])
+    assert checked.abstained
+    assert checked.removed == []
+
+
+# ---------------------------------------------------------------------------- formatting
+
+TRAIN_CLAIM = "Kim's train left Beijing Railway Station on Thursday night"
+
+
+@pytest.mark.parametrize(
+    ("draft", "expected"),
+    [
+        (f"{TRAIN_CLAIM} [1].", f"{TRAIN_CLAIM} [1]."),
+        (f"{TRAIN_CLAIM}.", f"{TRAIN_CLAIM} [1]."),
+        (f"{TRAIN_CLAIM} [1]", f"{TRAIN_CLAIM} [1]."),
+        (f"{TRAIN_CLAIM}", f"{TRAIN_CLAIM} [1]."),
+        (f"{TRAIN_CLAIM} [1]!", f"{TRAIN_CLAIM} [1]!"),
+        (f"Did {TRAIN_CLAIM} [1]?", f"Did {TRAIN_CLAIM} [1]?"),
+        (f"{TRAIN_CLAIM}  [1] .", f"{TRAIN_CLAIM} [1]."),
+        (
+            "Kim's  train left Beijing Railway Station, on Thursday night [1] .",
+            "Kim's train left Beijing Railway Station, on Thursday night [1].",
+        ),
+    ],
+)
+def test_marker_goes_before_the_final_punctuation(draft: str, expected: str) -> None:
+    assert run(draft, [TRAIN]).text == expected
+
+
+@pytest.mark.parametrize("gap", ["", " "])
+def test_markers_after_the_full_stop(gap: str) -> None:
+    draft = (
+        f"China's exports to North Korea grew 33% to $1.05 billion.{gap}[1] "
+        f"Kim's train left Beijing Railway Station on Thursday night.{gap}[2]"
+    )
+    checked = run(draft, [TRADE, TRAIN])
+    assert checked.text == (
+        "China's exports to North Korea grew 33% to $1.05 billion [1]. "
+        "Kim's train left Beijing Railway Station on Thursday night [2]."
+    )
+    assert checked.sentences == 2
+
+
+@pytest.mark.parametrize("quote", ['"', "”"])
+def test_sentence_ending_in_a_quotation_gets_no_extra_full_stop(quote: str) -> None:
+    opening = "“" if quote == "”" else '"'
+    draft = f"Xi said the position {opening}will not change.{quote} [1]"
+    checked = run(draft, [containing("This position will not change")])
+    assert not checked.abstained
+    assert checked.text.count(".") == 1
+    assert checked.sentences == 1
+
+
+# ------------------------------------------------------------------------------- support
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "share"),
+    [
+        ("Xi met Kim in Beijing.", "Xi met Kim in Beijing on Thursday.", 1.0),
+        ("Xi met Kim in Beijing.", "Kim left Beijing.", 0.5),
+        ("Xi met Kim in Beijing.", "Nothing relevant here.", 0.0),
+        ("Kim arrived in Beijing on Tuesday.", "Kim arrived on Monday.", 0.5),
+        ("It is so.", "Anything.", 1.0),  # no content words to check
+        ("Kim’s “visit”", 'Kim\'s "visit"', 1.0),
+    ],
+)
+def test_word_support(claim: str, passage: str, share: float) -> None:
+    assert word_support(claim, passage) == pytest.approx(share)
+
+
+def test_support_picks_the_shorter_passage_on_ties() -> None:
+    span = support("Kim's train left Beijing Railway Station on Thursday night.", TRAIN)
+    assert span is not None
+    assert TRAIN.text[slice(*span)] == TRAIN_SENTENCE

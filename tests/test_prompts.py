@@ -1,0 +1,152 @@
+"""Prompt templates and strict rendering (rag.prompts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.chunk import Chunk
+from rag.errors import ConfigError
+from rag.prompts import (
+    NOT_FOUND,
+    PROMPTS_DIR,
+    abstain_text,
+    answer_messages,
+    render,
+    source_block,
+)
+
+TRADE = Chunk(
+    chunk_id="000:8",
+    doc_id="000",
+    title="China willing to 'consolidate' ties with North Korea, Xi tells Kim in Beijing summit",
+    date="2025-09-04",
+    position=8,
+    start=0,
+    end=0,
+    text=(
+        "According to economic data from Beijing, China's exports to North Korea in the first "
+        "half of 2025 grew 33% to $1.05 billion, while imports rose 20% to $210 million."
+    ),
+)
+TRAIN = Chunk(
+    chunk_id="001:9",
+    doc_id="001",
+    title="China’s Xi holds talks with North Korea’s Kim in Beijing",
+    date=None,
+    position=9,
+    start=0,
+    end=0,
+    text=(
+        "Kim’s armoured train was seen leaving Beijing shortly after the meeting ended, "
+        "South Korean news agency Yonhap reported."
+    ),
+)
+
+
+def test_prompt_files_exist() -> None:
+    names = {p.stem for p in PROMPTS_DIR.glob("*.txt")}
+    assert {"abstain", "answer_system", "answer_user", "source"} <= names
+    assert {"condense_system", "condense_user"} <= names
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "message"),
+    [
+        ("source", {"marker": 1, "title": "T", "date": "2025-09-04"}, r"needs \['text'\]"),
+        ("answer_user", {"sources": "S"}, r"needs \['question'\]"),
+        ("answer_system", {}, r"needs \['not_found'\]"),
+        (
+            "source",
+            {"marker": 1, "title": "T", "date": "d", "text": "x", "url": "u"},
+            r"no placeholder for \['url'\]",
+        ),
+        ("abstain", {"question": "Q"}, r"no placeholder for \['question'\]"),
+    ],
+)
+def test_render_is_strict(name: str, values: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        render(name, **values)
+
+
+def test_unknown_template_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="no_such_prompt"):
+        render("no_such_prompt")
+
+
+def test_source_block() -> None:
+    assert source_block(3, TRADE) == (
+        "[3] China willing to 'consolidate' ties with North Korea, Xi tells Kim in Beijing summit "
+        "(2025-09-04)\n" + TRADE.text
+    )
+    assert source_block(1, TRAIN).startswith(
+        "[1] China’s Xi holds talks with North Korea’s Kim in Beijing (undated)\n"
+    )
+
+
+def test_answer_messages_golden() -> None:
+    messages = answer_messages("How much did China's exports to North Korea grow?", [TRADE, TRAIN])
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert messages[1]["content"] == (
+        "Sources:\n"
+        "\n"
+        "[1] China willing to 'consolidate' ties with North Korea, Xi tells Kim in Beijing summit "
+        "(2025-09-04)\n"
+        "According to economic data from Beijing, China's exports to North Korea in the first "
+        "half of 2025 grew 33% to $1.05 billion, while imports rose 20% to $210 million.\n"
+        "\n"
+        "[2] China’s Xi holds talks with North Korea’s Kim in Beijing (undated)\n"
+        "Kim’s armoured train was seen leaving Beijing shortly after the meeting ended, "
+        "South Korean news agency Yonhap reported.\n"
+        "\n"
+        "Question: How much did China's exports to North Korea grow?"
+    )
+
+
+def test_system_message_holds_the_rules_and_the_sentinel() -> None:
+    system = answer_messages("Q?", [TRADE])[0]["content"]
+    assert NOT_FOUND in system
+    assert "$" not in system
+    assert "[1]" in system
+    assert system == system.strip()
+
+
+def test_question_comes_last_so_the_prefix_is_shared() -> None:
+    first = answer_messages("When did Kim arrive?", [TRADE, TRAIN])
+    second = answer_messages("Who reported the train leaving?", [TRADE, TRAIN])
+    assert first[0] == second[0]
+    prefix = first[1]["content"].rsplit("Question:", 1)[0]
+    assert second[1]["content"].startswith(prefix)
+    assert first[1]["content"].endswith("Question: When did Kim arrive?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Exports grew 33% to $1.05 billion.",
+        "Costs hit $question and $$2 and ${sources} and $ 5.",
+        "A lone dollar sign at the end $",
+    ],
+)
+def test_dollar_signs_in_sources_and_questions_pass_through(text: str) -> None:
+    chunk = Chunk("d:0", "d", "Price $title", "2025-09-04", 0, 0, len(text), text)
+    messages = answer_messages(f"Is it {text}?", [chunk])
+    user = messages[1]["content"]
+    assert f"[1] Price $title (2025-09-04)\n{text}\n\nQuestion: Is it {text}?" in user
+    assert user.count(text) == 2
+
+
+def test_no_sources_still_renders() -> None:
+    user = answer_messages("Who met Kim?", [])[1]["content"]
+    assert user.startswith("Sources:")
+    assert user.endswith("Question: Who met Kim?")
+    assert "[1]" not in user
+
+
+def test_abstain_text_is_a_fixed_sentence() -> None:
+    text = abstain_text()
+    assert text
+    assert text == (PROMPTS_DIR / "abstain.txt").read_text(encoding="utf-8").strip()
+    assert "\n" not in text and "$" not in text
+    assert text.endswith(".")
+    assert text == abstain_text()
+    assert NOT_FOUND not in text

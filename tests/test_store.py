@@ -1,0 +1,72 @@
+"""Integration: a real Chroma store in a temp dir with the real MiniLM embedder."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from rag.articles import load_all
+from rag.config import load
+from rag.embed import resolve
+from rag.errors import StoreError
+from rag.store import Store
+
+SEEDS = Path(__file__).parents[1] / "seeds"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Store:
+    return Store(load({"data_dir": tmp_path}))
+
+
+def _ids(store: Store) -> list[str]:
+    return sorted(c.chunk_id for c in store.all_chunks())
+
+
+def test_ingest_twice_leaves_the_collection_unchanged(store: Store) -> None:
+    articles, failures = load_all([SEEDS])
+    assert failures == [] and len(articles) == 2
+    first = store.sync(articles)
+    ids, revision = _ids(store), store.revision
+    second = store.sync(articles)
+    assert sorted(first.added) == sorted(a.doc_id for a in articles)
+    assert second.unchanged == first.added and not (second.added or second.updated)
+    assert _ids(store) == ids and store.revision == revision
+    assert len(ids) == len(set(ids)) == store.count()
+
+
+def test_changed_article_replaces_its_chunks(store: Store) -> None:
+    articles, _ = load_all([SEEDS])
+    store.sync(articles)
+    short = replace(articles[0], text="Only one sentence remains in this article.")
+    report = store.sync([short, articles[1]])
+    assert report.updated == [short.doc_id]
+    chunks = [c for c in store.all_chunks() if c.doc_id == short.doc_id]
+    assert [c.text for c in chunks] == [short.text]
+
+
+def test_prune_removes_articles_no_longer_present(store: Store) -> None:
+    articles, _ = load_all([SEEDS])
+    store.sync(articles)
+    report = store.sync(articles[:1], prune=True)
+    assert report.removed == [articles[1].doc_id]
+    assert {a.doc_id for a in store.articles()} == {articles[0].doc_id}
+
+
+def test_search_finds_the_passage_and_reports_cosine_similarity(store: Store) -> None:
+    store.sync(load_all([SEEDS])[0])
+    vector = store.embedder.encode(["Who accompanied Kim when he arrived in Beijing?"])[0]
+    hits = store.search(vector, 3)
+    assert "Kim Ju Ae" in hits[0][0].text
+    assert all(-1.0 <= score <= 1.0 for _, score in hits)
+    assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+
+
+def test_another_embedder_is_refused(tmp_path: Path) -> None:
+    Store(load({"data_dir": tmp_path})).sync(load_all([SEEDS])[0])
+    other = load({"data_dir": tmp_path, "embedder": resolve("all-MiniLM-L6-v2")})
+    with pytest.raises(StoreError, match="built with embedder 'all-MiniLM-L6-v2'"):
+        Store(other)
