@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from rag import budget, cite, condense, prompts
+from rag import budget, cite, condense, expect, prompts
 from rag.chunk import Chunk
 from rag.config import Settings
 from rag.errors import InputError, StoreError
@@ -26,6 +26,7 @@ MIN_SIMILARITY = 0.2  # below this cosine similarity to the question, no passage
 MIN_ANSWER_RELEVANCE = 0.45  # an answer none of whose sentences is this close to the question
 # answers something else (a small model copying a nearby fact), so it abstains
 CONDENSE_TOKENS = 64  # most tokens a rewritten question may take
+JUDGE_TOKENS = 2  # the yes/no verdict
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,19 @@ class Answerer:
         query_vector, *claim_vectors = self.store.embedder.encode([query, *claims])
         return max(sum(a * b for a, b in zip(query_vector, v, strict=True)) for v in claim_vectors)
 
+    def answers_question(self, query: str, checked: cite.Checked) -> bool:
+        """Whether the checked answer answers this question, not a neighbouring one: it holds
+        the kind of answer the question asks for, one of its sentences is close to the
+        question, and the model, shown only the cited passages, agrees that they state it."""
+        if not expect.holds_kind(checked.text, expect.expected_kind(query)):
+            return False
+        if self.relevance(query, checked.claims) < MIN_ANSWER_RELEVANCE:
+            return False
+        passages = [c.quote for c in checked.citations]
+        messages = prompts.judge_messages(query, " ".join(checked.claims), passages)
+        verdict = "".join(self.model.generate(messages, JUDGE_TOKENS)).strip().lower()
+        return verdict.startswith("yes")
+
     def ask(self, question: str, history: Sequence[condense.Turn] = ()) -> Answer:
         """The final answer, without progress events."""
         *_, answer = self.stream(question, history)
@@ -165,10 +179,10 @@ class Answerer:
             }
 
         yield Status("checking", "checking every sentence against its sources")
+        t = time.perf_counter()
         checked = cite.check(draft, sources, prompts.NOT_FOUND)
-        abstained = (
-            checked.abstained or self.relevance(query, checked.claims) < MIN_ANSWER_RELEVANCE
-        )
+        abstained = checked.abstained or not self.answers_question(query, checked)
+        timings["check"] = _ms(t)
         timings["total"] = _ms(started)
         yield Answer(
             question=question,

@@ -62,3 +62,16 @@ def answer_messages(question: str, sources: Sequence[Chunk]) -> list[dict[str, s
         {"role": "system", "content": render("answer_system", not_found=NOT_FOUND)},
         {"role": "user", "content": render("answer_user", sources=blocks, question=question)},
     ]
+
+
+def judge_messages(question: str, answer: str, passages: Sequence[str]) -> list[dict[str, str]]:
+    """Ask whether the cited passages state this answer to this question (yes/no)."""
+    return [
+        {"role": "system", "content": render("judge_system")},
+        {
+            "role": "user",
+            "content": render(
+                "judge_user", passages="\n\n".join(passages), question=question, answer=answer
+            ),
+        },
+    ]

@@ -84,7 +84,7 @@ def test_numeric_answer_cites_the_trade_article(data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["What is the population of Pyongyang?", "What is the name of Kim Jong Un's wife?"]
+    "question", ["What is the population of Pyongyang?", "How old is Kim Ju Ae?"]
 )
 def test_unanswerable_questions_abstain(data_dir: Path, question: str) -> None:
     answer = ask(data_dir, question)

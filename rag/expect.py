@@ -1,0 +1,51 @@
+"""What kind of answer a question asks for, and whether an answer holds one.
+
+"How many/much" wants a quantity, "how long" a duration, "how old" an age, "when" (or "what
+day/date/year") a time, "who" a name. An answer without the kind its question asks for has
+answered something else: a small model copying a nearby sentence. Questions of other shapes
+expect nothing in particular.
+Knows nothing about models, retrieval or citations; pure functions of strings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.facts import capitalised_names, extract_quantities, strip_citation_markers
+
+_KINDS = (
+    ("duration", r"\bhow long\b"),
+    ("quantity", r"\bhow (many|much|old|far|big|large|often)\b"),
+    ("time", r"^\s*when\b|\b(what|which) (day|date|year|month|time)\b|\bin what year\b"),
+    ("name", r"^\s*(who|whom|whose)\b"),
+)
+_TIME_WORDS = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|"
+    r"morning|afternoon|evening|night|week|month|year|ago|since|january|february|march|april|"
+    r"may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|"
+    r"sep|sept|oct|nov|dec|\d{4})\b",
+    re.IGNORECASE,
+)
+_DURATION_UNITS = re.compile(
+    r"\b(second|minute|hour|day|week|month|year|decade)s?\b|\bsince\b", re.IGNORECASE
+)
+
+
+def expected_kind(question: str) -> str | None:
+    """ "duration", "quantity", "time", "name", or None when the question's shape says nothing."""
+    lowered = question.lower()
+    return next((kind for kind, pattern in _KINDS if re.search(pattern, lowered)), None)
+
+
+def holds_kind(answer: str, kind: str | None) -> bool:
+    """Whether the answer holds an answer of this kind (always, for None)."""
+    text = strip_citation_markers(answer)
+    if kind == "quantity":
+        return bool(extract_quantities(text))
+    if kind == "duration":
+        return bool(_DURATION_UNITS.search(text)) and bool(extract_quantities(text))
+    if kind == "time":
+        return bool(_TIME_WORDS.search(text))
+    if kind == "name":
+        return bool(capitalised_names(text)) or bool(re.search(r"\b[A-Z][a-z]+", text[1:]))
+    return True
