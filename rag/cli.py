@@ -125,6 +125,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from rag import bench
+
+    settings = _settings(args)
+    if args.what == "llama":
+        print(bench.bench_llama(settings, args.corpus, args.threads, args.batch, args.repeats))
+    else:
+        print(bench.bench_answer(settings, args.corpus, args.repeats))
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from rag.weights import KNOWN_MODELS, locate
 
@@ -183,6 +194,14 @@ def parser() -> argparse.ArgumentParser:
         "--gates", type=Path, help="TOML thresholds; exit 1 when a metric misses its threshold"
     )
     evaluate.set_defaults(run=cmd_eval)
+
+    bench = sub.add_parser("bench", help="time model settings, or first vs follow-up answers")
+    bench.add_argument("what", choices=["llama", "answer"])
+    bench.add_argument("--corpus", type=Path, default=DEFAULT_ARTICLES)
+    bench.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    bench.add_argument("--batch", type=int, nargs="+", default=[128, 512])
+    bench.add_argument("--repeats", type=int, default=3)
+    bench.set_defaults(run=cmd_bench)
 
     models = sub.add_parser("models", help="list known models, or assemble and verify some")
     models.add_argument("--pull", nargs="+", metavar="NAME", help="assemble and verify")

@@ -57,6 +57,8 @@ class Settings:
     n_threads: int = 0
     # prompt tokens processed per batch
     n_batch: int = 512
+    # RAM for cached prompt states (KV cache reuse across questions), in MiB; 0 turns it off
+    kv_cache_mb: int = 2048
     # sampling temperature (0 = greedy, reproducible)
     temperature: float = 0.0
     # random seed for the model

@@ -47,6 +47,8 @@ class ChatModel(Protocol):
 
     def count_tokens(self, messages: list[Message]) -> int: ...
 
+    def forget(self) -> None: ...
+
     def generate(self, messages: list[Message], max_tokens: int) -> Generation: ...
 
 
@@ -60,7 +62,7 @@ class LocalModel:
         self.n_ctx = settings.n_ctx
         self._settings = settings
         self._lock = threading.Lock()
-        from llama_cpp import Llama
+        from llama_cpp import Llama, LlamaRAMCache
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         try:
@@ -75,6 +77,10 @@ class LocalModel:
             )
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"cannot load model {found.path}: {exc}") from None
+        if settings.kv_cache_mb > 0:
+            # keep the states of recent prompts: after a rewrite or a check, the next question
+            # over the same sources still resumes from its cached prefix
+            self._llama.set_cache(LlamaRAMCache(capacity_bytes=settings.kv_cache_mb << 20))
         template = self._llama.metadata.get("tokenizer.chat_template")
         if not template:
             raise ModelError(f"model {found.path} has no chat template")
@@ -84,6 +90,13 @@ class LocalModel:
             eos_token=model.token_get_text(self._llama.token_eos()),
             bos_token=model.token_get_text(self._llama.token_bos()),
         )
+
+    def forget(self) -> None:
+        """Drop every cached prompt state (for cold-start measurements)."""
+        with self._lock:
+            self._llama.reset()
+            if self._llama.cache is not None:
+                self._llama.set_cache(type(self._llama.cache)(self._llama.cache.capacity_bytes))
 
     def count_tokens(self, messages: list[Message]) -> int:
         prompt = self._formatter(messages=messages).prompt
@@ -119,6 +132,9 @@ class RemoteModel:
         self.n_ctx = settings.n_ctx
         self._settings = settings
         self._url = settings.llm_url.rstrip("/") + "/chat/completions"
+
+    def forget(self) -> None:
+        """The server owns its cache."""
 
     def count_tokens(self, messages: list[Message]) -> int:
         return sum(len(m["content"]) for m in messages) // 4 + 8 * len(messages)
@@ -163,5 +179,15 @@ def _load(settings: Settings) -> ChatModel:
 
 def get_model(settings: Settings) -> ChatModel:
     """The one model for these model settings in this process, loaded on first use."""
-    keys = ("model", "llm_url", "cache_dir", "n_ctx", "n_threads", "n_batch", "seed", "temperature")
+    keys = (
+        "model",
+        "llm_url",
+        "cache_dir",
+        "n_ctx",
+        "n_threads",
+        "n_batch",
+        "seed",
+        "temperature",
+        "kv_cache_mb",
+    )
     return _load(Settings().replace(**{k: getattr(settings, k) for k in keys}))
