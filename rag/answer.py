@@ -23,8 +23,8 @@ from rag.retrieve import Hit, Retriever
 from rag.store import Store
 
 MIN_SIMILARITY = 0.2  # below this cosine similarity to the question, no passage is relevant
-MIN_ANSWER_RELEVANCE = 0.45  # an answer none of whose sentences is this close to the question
-# answers something else (a small model copying a nearby fact), so it abstains
+MIN_ANSWER_RELEVANCE = 0.35  # an answer none of whose cited passages is this close to the
+# question answers something else (a small model copying a nearby fact), so it abstains
 CONDENSE_TOKENS = 64  # most tokens a rewritten question may take
 JUDGE_TOKENS = 2  # the yes/no verdict
 
@@ -102,22 +102,25 @@ class Answerer:
             )
         return question
 
-    def relevance(self, query: str, claims: Sequence[str]) -> float:
-        """Highest cosine similarity between the query and a claim of the answer (0 if none)."""
-        if not claims:
+    def relevance(self, query: str, passages: Sequence[str]) -> float:
+        """Highest cosine similarity between the query and a passage (0 if none). Passages,
+        not the answer's sentences: a terse answer ("412 metres [1].") is far from any question."""
+        if not passages:
             return 0.0
-        query_vector, *claim_vectors = self.store.embedder.encode([query, *claims])
-        return max(sum(a * b for a, b in zip(query_vector, v, strict=True)) for v in claim_vectors)
+        query_vector, *passage_vectors = self.store.embedder.encode([query, *passages])
+        return max(
+            sum(a * b for a, b in zip(query_vector, v, strict=True)) for v in passage_vectors
+        )
 
     def answers_question(self, query: str, checked: cite.Checked) -> bool:
         """Whether the checked answer answers this question, not a neighbouring one: it holds
-        the kind of answer the question asks for, one of its sentences is close to the
+        the kind of answer the question asks for, one of its cited passages is close to the
         question, and the model, shown only the cited passages, agrees that they state it."""
         if not expect.holds_kind(checked.text, expect.expected_kind(query)):
             return False
-        if self.relevance(query, checked.claims) < MIN_ANSWER_RELEVANCE:
-            return False
         passages = [c.quote for c in checked.citations]
+        if self.relevance(query, passages) < MIN_ANSWER_RELEVANCE:
+            return False
         messages = prompts.judge_messages(query, " ".join(checked.claims), passages)
         verdict = "".join(self.model.generate(messages, JUDGE_TOKENS)).strip().lower()
         return verdict.startswith("yes")
