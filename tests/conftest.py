@@ -1,5 +1,7 @@
 """Shared fixtures.
 
+`run_rag`: runs the `rag` command line in a subprocess against a given data dir.
+
 `rag_server`: the browser chat on the real stack (Chroma, the embedder, the default GGUF model)
 in a subprocess, over a temporary data dir holding the ingested seed articles. One server per
 test session; started only by the tests that ask for it.
@@ -14,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +55,21 @@ def _answers(url: str) -> bool:
 
 def _rag(data_dir: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "rag", "--data-dir", str(data_dir), *args]
+
+
+RunRag = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _run_rag(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`rag --data-dir DATA_DIR ARGS...` from the repository root, output captured."""
+    return subprocess.run(
+        _rag(data_dir, *args), cwd=ROOT, capture_output=True, text=True, timeout=900, check=False
+    )
+
+
+@pytest.fixture(scope="session")
+def run_rag() -> RunRag:
+    return _run_rag
 
 
 @pytest.fixture(scope="session")

@@ -4,14 +4,15 @@ temperature 0) on the seed articles. Asserts properties, not prose."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-ROOT = Path(__file__).parents[1]
+if TYPE_CHECKING:
+    from conftest import RunRag
+
 KIM = "001_48f8ab6487358096"
 TRADE = "000_07bf7d2429704205"
 CONTRACT = {
@@ -27,28 +28,21 @@ CONTRACT = {
 pytestmark = pytest.mark.slow
 
 
+Ask = Callable[..., dict[str, Any]]
+
+
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("data")
-    run(path, "ingest", "--quiet")
-    return path
+def ask(tmp_path_factory: pytest.TempPathFactory, run_rag: RunRag) -> Ask:
+    """`rag ask --json QUESTION [EXTRA...]` over a store holding the seed articles."""
+    data_dir = tmp_path_factory.mktemp("data")
+    assert run_rag(data_dir, "ingest", "--quiet").returncode == 0
 
+    def ask(question: str, *extra: str) -> dict[str, Any]:
+        result = run_rag(data_dir, "ask", "--json", question, *extra)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
 
-def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "rag", "--data-dir", str(data_dir), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
-
-
-def ask(data_dir: Path, question: str, *extra: str) -> dict[str, Any]:
-    return json.loads(run(data_dir, "ask", "--json", question, *extra).stdout)
+    return ask
 
 
 def assert_grounded(answer: dict[str, Any]) -> None:
@@ -60,8 +54,8 @@ def assert_grounded(answer: dict[str, Any]) -> None:
     assert all(c["chunk_id"] in retrieved and c["quote"] for c in answer["citations"])
 
 
-def test_json_contract(data_dir: Path) -> None:
-    answer = ask(data_dir, "Who accompanied Kim Jong Un when he arrived in Beijing?")
+def test_json_contract(ask: Ask) -> None:
+    answer = ask("Who accompanied Kim Jong Un when he arrived in Beijing?")
     assert set(answer) == CONTRACT
     assert set(answer["timings_ms"]) == {"retrieve", "ttft", "generate", "total"}
     assert set(answer["usage"]) == {"prompt_tokens", "completion_tokens"}
@@ -74,10 +68,8 @@ def test_json_contract(data_dir: Path) -> None:
     assert_grounded(answer)
 
 
-def test_numeric_answer_cites_the_trade_article(data_dir: Path) -> None:
-    answer = ask(
-        data_dir, "By how much did China's exports to North Korea grow in the first half of 2025?"
-    )
+def test_numeric_answer_cites_the_trade_article(ask: Ask) -> None:
+    answer = ask("By how much did China's exports to North Korea grow in the first half of 2025?")
     assert "33%" in answer["answer"] or "33 percent" in answer["answer"]
     assert TRADE in {c["doc_id"] for c in answer["citations"]}
     assert_grounded(answer)
@@ -86,13 +78,13 @@ def test_numeric_answer_cites_the_trade_article(data_dir: Path) -> None:
 @pytest.mark.parametrize(
     "question", ["What is the population of Pyongyang?", "How old is Kim Ju Ae?"]
 )
-def test_unanswerable_questions_abstain(data_dir: Path, question: str) -> None:
-    answer = ask(data_dir, question)
+def test_unanswerable_questions_abstain(ask: Ask, question: str) -> None:
+    answer = ask(question)
     assert answer["abstained"] and answer["citations"] == [] and answer["confidence"] is None
     assert answer["answer"] and answer["retrieved"]
 
 
-def test_follow_up_uses_the_conversation(data_dir: Path, tmp_path: Path) -> None:
+def test_follow_up_uses_the_conversation(ask: Ask, tmp_path: Path) -> None:
     history = tmp_path / "history.json"
     history.write_text(
         json.dumps(
@@ -105,7 +97,7 @@ def test_follow_up_uses_the_conversation(data_dir: Path, tmp_path: Path) -> None
             ]
         )
     )
-    answer = ask(data_dir, "On which day did she arrive?", "--history", str(history))
+    answer = ask("On which day did she arrive?", "--history", str(history))
     assert "Tuesday" in answer["answer"]
     assert answer["citations"][0]["doc_id"] == KIM
     assert_grounded(answer)
