@@ -52,6 +52,20 @@ class ChatModel(Protocol):
     def generate(self, messages: list[Message], max_tokens: int) -> Generation: ...
 
 
+def _state_cache_class() -> type:
+    from llama_cpp import LlamaRAMCache
+
+    class StateCache(LlamaRAMCache):
+        """LlamaRAMCache whose size counts each state's saved logits too (n_tokens x n_vocab
+        floats: hundreds of MB a prompt), so the capacity really bounds the memory used."""
+
+        @property
+        def cache_size(self) -> int:
+            return sum(s.llama_state_size + s.scores.nbytes for s in self.cache_state.values())
+
+    return StateCache
+
+
 class LocalModel:
     """A GGUF model in this process. Calls are serialized: a generation holds the lock until
     its iterator is exhausted or closed."""
@@ -62,7 +76,7 @@ class LocalModel:
         self.n_ctx = settings.n_ctx
         self._settings = settings
         self._lock = threading.Lock()
-        from llama_cpp import Llama, LlamaRAMCache
+        from llama_cpp import Llama
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         try:
@@ -80,7 +94,7 @@ class LocalModel:
         if settings.kv_cache_mb > 0:
             # keep the states of recent prompts: after a rewrite or a check, the next question
             # over the same sources still resumes from its cached prefix
-            self._llama.set_cache(LlamaRAMCache(capacity_bytes=settings.kv_cache_mb << 20))
+            self._llama.set_cache(_state_cache_class()(capacity_bytes=settings.kv_cache_mb << 20))
         template = self._llama.metadata.get("tokenizer.chat_template")
         if not template:
             raise ModelError(f"model {found.path} has no chat template")
