@@ -183,7 +183,7 @@ class Answerer:
 
         yield Status("checking", "checking every sentence against its sources")
         t = time.perf_counter()
-        checked = cite.check(draft, sources, prompts.NOT_FOUND)
+        checked = cite.check(draft, sources, prompts.NOT_FOUND, query)
         abstained = checked.abstained or not self.answers_question(query, checked)
         timings["check"] = _ms(t)
         timings["total"] = _ms(started)

@@ -18,8 +18,9 @@ from itertools import pairwise
 
 from rag.chunk import Chunk, sentence_spans
 from rag.facts import (
-    _QUANTITY,
+    QUANTITY_PATTERN,
     citation_markers,
+    contains_phrase,
     extract_quantities,
     missing_claims,
     normalize_text,
@@ -63,8 +64,11 @@ def word_support(claim: str, passage: str) -> float:
     return len(words & set(tokenize(normalize_text(passage)))) / len(words)
 
 
-def support(claim: str, chunk: Chunk) -> Span | None:
+def support(claim: str, chunk: Chunk, given: str = "") -> Span | None:
     """Offsets in chunk.text of the passage that backs the claim best, or None.
+
+    Names and numbers the claim repeats from `given` (the question) need no backing: the user
+    supplied them. The claim's other words still must be in the passage.
 
     Numbers must sit beside the claim's words: "4 leaders" is not backed by "26 leaders" in
     one sentence and "fourth summit" in another."""
@@ -73,7 +77,8 @@ def support(claim: str, chunk: Chunk) -> Span | None:
     best: tuple[float, int, int, int] | None = None
     for start, end in windows:
         passage = chunk.text[start:end]
-        if missing_claims(claim, [passage]) or not _numbers_in_place(claim, passage):
+        missing = [m for m in missing_claims(claim, [passage]) if not contains_phrase(given, m)]
+        if missing or not _numbers_in_place(claim, passage):
             continue
         score = word_support(claim, passage)
         candidate = (score, start - end, start, end)  # ties go to the shorter passage
@@ -88,7 +93,7 @@ def _numbers_in_place(claim: str, passage: str) -> bool:
     with both 4 and "foreign"; "fourth summit" is not one)."""
     sentences = [normalize_text(passage[a:b]) for a, b in sentence_spans(passage)]
     claim = normalize_text(strip_citation_markers(claim))
-    matches = list(_QUANTITY.finditer(claim))
+    matches = list(QUANTITY_PATTERN.finditer(claim))
     bounds = [0, *(x for m in matches for x in m.span()), len(claim)]
     gaps = [claim[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
     for n, match in enumerate(matches):
@@ -104,10 +109,12 @@ def _numbers_in_place(claim: str, passage: str) -> bool:
     return True
 
 
-def _supporters(claim: str, cited: set[int], sources: Sequence[Chunk]) -> dict[int, Span]:
+def _supporters(
+    claim: str, cited: set[int], sources: Sequence[Chunk], given: str
+) -> dict[int, Span]:
     """The cited sources that back the claim, with their passages; when none does, the one
     source that backs it best."""
-    found = {m: support(claim, c) for m, c in enumerate(sources, start=1)}
+    found = {m: support(claim, c, given) for m, c in enumerate(sources, start=1)}
     backing = {m: span for m, span in found.items() if span and m in cited}
     if backing:
         return backing
@@ -118,8 +125,9 @@ def _supporters(claim: str, cited: set[int], sources: Sequence[Chunk]) -> dict[i
     return dict(ranked[:1])
 
 
-def check(draft: str, sources: Sequence[Chunk], not_found: str) -> Checked:
-    """Verify each sentence of `draft` against `sources` (marker n is sources[n - 1])."""
+def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = "") -> Checked:
+    """Verify each sentence of `draft` against `sources` (marker n is sources[n - 1]); names
+    and numbers repeated from `question` need no backing."""
     draft = _TRAILING_MARKERS.sub(lambda m: f" {m[2].strip()}{m[1]} ", draft)
     spans = sentence_spans(draft)
     if not spans or normalize_text(not_found) in normalize_text(draft):
@@ -134,7 +142,7 @@ def check(draft: str, sources: Sequence[Chunk], not_found: str) -> Checked:
         claim = _tidy(strip_citation_markers(sentence))
         if not claim:
             continue
-        supporters = _supporters(claim, citation_markers(sentence), sources)
+        supporters = _supporters(claim, citation_markers(sentence), sources, question)
         if not supporters:
             removed.append(claim)
             continue

@@ -148,7 +148,7 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-_QUANTITY = re.compile(
+QUANTITY_PATTERN = re.compile(
     rf"""(?<!\w)
     (?:(?P<prefix>{_alternation(_PREFIX_UNITS)})\s?)?
     (?:
@@ -181,14 +181,14 @@ def extract_quantities(text: str) -> list[Quantity]:
     billion / trillion / k / m / mn / bn / tn, with a unit read from a currency sign before it or
     a unit word after it ("percent", "per cent", "dollars", ...). Numbers glued to a letter
     before them ("G7") are not quantities."""
-    return [_quantity(m) for m in _QUANTITY.finditer(normalize_text(text))]
+    return [_quantity(m) for m in QUANTITY_PATTERN.finditer(normalize_text(text))]
 
 
 def quantities_only(text: str) -> list[Quantity]:
     """The quantities of a text written as numbers only ("33%", "$210m", "2025-09-03"), else []
     (for "6 years" or "September 2", whose words carry meaning numbers do not)."""
     normalised = normalize_text(text)
-    rest = _QUANTITY.sub(" ", normalised)
+    rest = QUANTITY_PATTERN.sub(" ", normalised)
     return extract_quantities(normalised) if not any(ch.isalnum() for ch in rest) else []
 
 

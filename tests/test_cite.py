@@ -365,3 +365,21 @@ def test_support_picks_the_shorter_passage_on_ties() -> None:
     span = support("Kim's train left Beijing Railway Station on Thursday night.", TRAIN)
     assert span is not None
     assert TRAIN.text[slice(*span)] == TRAIN_SENTENCE
+
+
+def test_names_repeated_from_the_question_need_no_backing() -> None:
+    source = Chunk(
+        "d:0",
+        "d",
+        "T",
+        "2025-09-04",
+        0,
+        0,
+        60,
+        "Kim arrived in Beijing on Tuesday accompanied by his daughter Kim Ju Ae.",
+    )
+    draft = "Kim Ju Ae accompanied Kim Jong Un when he arrived in Beijing [1]."
+    question = "Who accompanied Kim Jong Un when he arrived in Beijing?"
+    assert check(draft, [source], NOT_FOUND).abstained
+    kept = check(draft, [source], NOT_FOUND, question)
+    assert not kept.abstained and kept.citations[0].quote == source.text
