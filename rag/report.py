@@ -329,6 +329,13 @@ def _robustness_section(robustness: Mapping[str, Any]) -> str:
     return "## Reader robustness (RGB)\n\n" + table + "\n\n" + rejection_line
 
 
+MODEL_BASED_NOTE = (
+    "## Model-based metrics\n\nSentence-level faithfulness and ALCE-style citation recall and "
+    "precision need a local NLI or judge model; none is configured, so they are not computed. "
+    "Every metric above is deterministic and model-free."
+)
+
+
 def render_markdown(
     summary: Summary,
     *,
@@ -350,4 +357,5 @@ def render_markdown(
         sections.append(_comparison_section(comparison))
     if robustness is not None:
         sections.append(_robustness_section(robustness))
+    sections.append(MODEL_BASED_NOTE)
     return "\n\n".join(sections) + "\n"
