@@ -276,6 +276,7 @@ def test_markdown_sections_in_order(markdown: str) -> None:
         "## Latency (ms)",
         "## Comparison with baseline",
         "## Reader robustness (RGB)",
+        "## Model-based metrics",
     ]
     assert markdown.index("### Regressions") < markdown.index("### Fixes")
     assert "Exact McNemar p = 0.1250 (7 discordant pairs)." in markdown
