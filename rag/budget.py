@@ -21,15 +21,6 @@ class Budgeted(Generic[T]):
     prompt_tokens: int  # of the prompt holding `kept`
     limit: int  # most prompt tokens allowed
 
-    @property
-    def note(self) -> str:
-        if not self.dropped:
-            return ""
-        return (
-            f"{len(self.dropped)} lower-ranked passage(s) left out to fit the model's "
-            f"{self.limit}-token prompt budget"
-        )
-
 
 def fit(
     ranked: Sequence[T],
