@@ -3,8 +3,8 @@
 `rag bench llama` loads the model once per (threads, batch) setting and times a cold prefill
 of the seed articles and a fixed-length generation, repeated and reported as medians with
 the ratio to the first setting (machines are noisy; compare within one run).
-`rag bench answer` times the full pipeline on a first question and on a follow-up that reads
-the same sources (the prompt prefix is reused from the model's KV cache).
+`rag bench answer` times the full pipeline on a first question and on a follow-up to it
+(rewritten into a standalone question, then answered), each from a cold prompt cache.
 Knows nothing about the UI; prints a markdown table.
 """
 
@@ -109,6 +109,6 @@ def bench_answer(settings: Settings, corpus: Path, repeats: int) -> str:
         "| question | first token ms | total ms |",
         "|---|---|---|",
         f"| first question | {med(0, 'ttft'):.0f} | {med(0, 'total'):.0f} |",
-        f"| follow-up, same sources | {med(1, 'ttft'):.0f} | {med(1, 'total'):.0f} |",
+        f"| follow-up, rewritten | {med(1, 'ttft'):.0f} | {med(1, 'total'):.0f} |",
     ]
     return "\n".join(lines)
