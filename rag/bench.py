@@ -4,7 +4,7 @@
 of the seed articles and a fixed-length generation, repeated and reported as medians with
 the ratio to the first setting (machines are noisy; compare within one run).
 `rag bench answer` times the full pipeline on a first question and on a follow-up to it
-(rewritten into a standalone question, then answered), each from a cold prompt cache.
+(rewritten, then answered); the prompt cache is cleared before each first question.
 Knows nothing about the UI; prints a markdown table.
 """
 
