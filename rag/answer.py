@@ -35,6 +35,7 @@ class Answer:
     query: str  # what was searched: the question, or its standalone rewrite
     text: str
     abstained: bool
+    abstain_reason: str  # why it abstained ("" when it answered)
     confidence: float | None
     citations: list[cite.Citation]
     retrieved: list[Hit]
@@ -112,18 +113,24 @@ class Answerer:
             sum(a * b for a, b in zip(query_vector, v, strict=True)) for v in passage_vectors
         )
 
-    def answers_question(self, query: str, checked: cite.Checked) -> bool:
-        """Whether the checked answer answers this question, not a neighbouring one: it holds
-        the kind of answer the question asks for, one of its cited passages is close to the
-        question, and the model, shown only the cited passages, agrees that they state it."""
-        if not expect.holds_kind(checked.text, expect.expected_kind(query)):
-            return False
+    def abstain_reason(self, query: str, sources: Sequence[Chunk], checked: cite.Checked) -> str:
+        """Why the checked answer must abstain, or "" when it answers this question and not a
+        neighbouring one: it holds the kind of answer the question asks for, one of its cited
+        passages is close to the question, and the model, shown only the cited passages,
+        agrees that they state it."""
+        if not sources:
+            return "no passage is close to the question"
+        if checked.abstained:
+            return checked.reason
+        kind = expect.expected_kind(query)
+        if not expect.holds_kind(checked.text, kind):
+            return f"the answer holds no {kind}"
         passages = [c.quote for c in checked.citations]
         if self.relevance(query, passages) < MIN_ANSWER_RELEVANCE:
-            return False
+            return "the cited passages are far from the question"
         messages = prompts.judge_messages(query, " ".join(checked.claims), passages)
         verdict = "".join(self.model.generate(messages, JUDGE_TOKENS)).strip().lower()
-        return verdict.startswith("yes")
+        return "" if verdict.startswith("yes") else "the check found the passages don't state it"
 
     def ask(self, question: str, history: Sequence[condense.Turn] = ()) -> Answer:
         """The final answer, without progress events."""
@@ -184,7 +191,8 @@ class Answerer:
         yield Status("checking", "checking every sentence against its sources")
         t = time.perf_counter()
         checked = cite.check(draft, sources, prompts.NOT_FOUND, query)
-        abstained = checked.abstained or not self.answers_question(query, checked)
+        reason = self.abstain_reason(query, sources, checked)
+        abstained = bool(reason)
         timings["check"] = _ms(t)
         timings["total"] = _ms(started)
         yield Answer(
@@ -192,6 +200,7 @@ class Answerer:
             query=query,
             text=prompts.abstain_text() if abstained else checked.text,
             abstained=abstained,
+            abstain_reason=reason,
             confidence=None if abstained else confidence(checked),
             citations=[] if abstained else checked.citations,
             retrieved=hits,

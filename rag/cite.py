@@ -51,6 +51,7 @@ class Checked:
     text: str
     citations: list[Citation]
     abstained: bool
+    reason: str  # why it abstained ("" when it did not)
     claims: list[str]  # the kept sentences, without markers
     removed: list[str]  # draft sentences no source backs
     sentences: int  # sentences in the draft
@@ -131,7 +132,7 @@ def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = 
     draft = _TRAILING_MARKERS.sub(lambda m: f" {m[2].strip()}{m[1]} ", draft)
     spans = sentence_spans(draft)
     if not spans or normalize_text(not_found) in normalize_text(draft):
-        return Checked("", [], True, [], [], len(spans))
+        return Checked("", [], True, "the model found no answer in the sources", [], [], len(spans))
     numbering: dict[int, int] = {}  # source number in the prompt -> marker in the answer
     quotes: dict[int, Span] = {}
     kept: list[str] = []
@@ -155,7 +156,8 @@ def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = 
         Citation(new, sources[m - 1], sources[m - 1].text[slice(*quotes[m])], *quotes[m])
         for m, new in numbering.items()
     ]
-    return Checked(" ".join(kept), citations, not kept, claims, removed, len(spans))
+    reason = "" if kept else "no sentence of the draft is backed by its sources"
+    return Checked(" ".join(kept), citations, not kept, reason, claims, removed, len(spans))
 
 
 def _tidy(text: str) -> str:

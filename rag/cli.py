@@ -24,6 +24,7 @@ def answer_json(answer: Any) -> dict[str, Any]:
     return {
         "answer": answer.text,
         "abstained": answer.abstained,
+        "abstain_reason": answer.abstain_reason,
         "confidence": answer.confidence,
         "citations": [
             {

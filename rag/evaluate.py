@@ -249,7 +249,13 @@ def predict(answerer: Answerer, question: Question) -> tuple[Prediction, Passage
         answer = answerer.ask(question.question, question.history)
     except Exception as exc:  # one failing question must not end the run
         return error_prediction(question.id, exc), None
-    prediction = {"id": question.id, **answer_json(answer), "query": answer.query, "error": None}
+    prediction = {
+        "id": question.id,
+        **answer_json(answer),
+        "query": answer.query,
+        "draft": answer.draft,
+        "error": None,
+    }
     passages = {hit.chunk.chunk_id: hit.chunk.text for hit in answer.retrieved}
     return prediction, passages
 
@@ -259,6 +265,7 @@ def error_prediction(question_id: str, exc: BaseException) -> Prediction:
         "id": question_id,
         "answer": "",
         "abstained": False,
+        "abstain_reason": "",
         "confidence": None,
         "citations": [],
         "retrieved": [],
@@ -266,6 +273,7 @@ def error_prediction(question_id: str, exc: BaseException) -> Prediction:
         "usage": {},
         "model": {},
         "query": None,
+        "draft": "",
         "error": f"{type(exc).__name__}: {exc}",
     }
 

@@ -44,6 +44,7 @@ def answer(**fields: Any) -> Answer:
         "query": "Who came?",
         "text": "",
         "abstained": False,
+        "abstain_reason": "",
         "confidence": 1.0,
         "citations": [],
         "retrieved": [],
