@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from rag import budget, cite, condense, expect, prompts
+from rag import budget, calibrate, cite, condense, expect, prompts
 from rag.chunk import Chunk
 from rag.config import Settings
 from rag.errors import InputError, StoreError
@@ -26,7 +26,6 @@ MIN_SIMILARITY = 0.2  # below this cosine similarity to the question, no passage
 MIN_ANSWER_RELEVANCE = 0.35  # an answer none of whose cited passages is this close to the
 # question answers something else (a small model copying a nearby fact), so it abstains
 CONDENSE_TOKENS = 64  # most tokens a rewritten question may take
-JUDGE_TOKENS = 2  # the yes/no verdict
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,9 @@ class Answer:
     text: str
     abstained: bool
     abstain_reason: str  # why it abstained ("" when it answered)
-    confidence: float | None
+    confidence: float | None  # estimated probability that the answer is right
+    signals: dict[str, float]  # what the confidence was computed from (rag.calibrate)
+    candidate: str  # the verified answer before the confidence decided (eval calibrates on it)
     citations: list[cite.Citation]
     retrieved: list[Hit]
     dropped: list[Hit]  # retrieved but left out of the prompt to fit the context window
@@ -84,6 +85,7 @@ class Answerer:
         self.settings = settings
         self.store = store or Store(settings)
         self.retriever = Retriever(self.store)
+        self.calibration = calibrate.load(settings.calibration)
         self._model = model
 
     @property
@@ -113,24 +115,32 @@ class Answerer:
             sum(a * b for a, b in zip(query_vector, v, strict=True)) for v in passage_vectors
         )
 
-    def abstain_reason(self, query: str, sources: Sequence[Chunk], checked: cite.Checked) -> str:
-        """Why the checked answer must abstain, or "" when it answers this question and not a
-        neighbouring one: it holds the kind of answer the question asks for, one of its cited
-        passages is close to the question, and the model, shown only the cited passages,
-        agrees that they state it."""
+    def assess(
+        self, query: str, sources: Sequence[Chunk], checked: cite.Checked
+    ) -> tuple[str, dict[str, float]]:
+        """Why the checked answer must abstain ("" when it may answer), and its signals.
+
+        It abstains when it holds no answer of the kind the question asks for, or none of its
+        cited passages is close to the question: it answers a neighbouring question. Otherwise
+        the model, shown only the cited passages, gives its P(yes) that they state this answer
+        (`judge`); the confidence made from the signals decides."""
         if not sources:
-            return "no passage is close to the question"
+            return "no passage is close to the question", {}
         if checked.abstained:
-            return checked.reason
+            return checked.reason, {}
+        passages = [c.quote for c in checked.citations]
+        signals = {
+            "relevance": round(self.relevance(query, passages), 4),
+            "kept": round(1 - len(checked.removed) / max(checked.sentences, 1), 4),
+        }
         kind = expect.expected_kind(query)
         if not expect.holds_kind(checked.text, kind):
-            return f"the answer holds no {kind}"
-        passages = [c.quote for c in checked.citations]
-        if self.relevance(query, passages) < MIN_ANSWER_RELEVANCE:
-            return "the cited passages are far from the question"
+            return f"the answer holds no {kind}", signals
+        if signals["relevance"] < MIN_ANSWER_RELEVANCE:
+            return "the cited passages are far from the question", signals
         messages = prompts.judge_messages(query, " ".join(checked.claims), passages)
-        verdict = "".join(self.model.generate(messages, JUDGE_TOKENS)).strip().lower()
-        return "" if verdict.startswith("yes") else "the check found the passages don't state it"
+        signals["judge"] = round(self.model.yes_probability(messages), 4)
+        return "", signals
 
     def ask(self, question: str, history: Sequence[condense.Turn] = ()) -> Answer:
         """The final answer, without progress events."""
@@ -191,7 +201,10 @@ class Answerer:
         yield Status("checking", "checking every sentence against its sources")
         t = time.perf_counter()
         checked = cite.check(draft, sources, prompts.NOT_FOUND, query)
-        reason = self.abstain_reason(query, sources, checked)
+        reason, signals = self.assess(query, sources, checked)
+        score = self.calibration.confidence(signals) if "judge" in signals else None
+        if score is not None and score < self.settings.min_confidence:
+            reason = f"confidence {score:.2f} is below {self.settings.min_confidence:.2f}"
         abstained = bool(reason)
         timings["check"] = _ms(t)
         timings["total"] = _ms(started)
@@ -201,7 +214,9 @@ class Answerer:
             text=prompts.abstain_text() if abstained else checked.text,
             abstained=abstained,
             abstain_reason=reason,
-            confidence=None if abstained else confidence(checked),
+            confidence=None if abstained else score,
+            signals=signals,
+            candidate=checked.text,
             citations=[] if abstained else checked.citations,
             retrieved=hits,
             dropped=fitted.dropped,
@@ -221,11 +236,6 @@ def reading_order(hits: Sequence[Hit]) -> list[Chunk]:
         h.chunk
         for h in sorted(hits, key=lambda h: (h.chunk.date or "", h.chunk.doc_id, h.chunk.position))
     ]
-
-
-def confidence(checked: cite.Checked) -> float:
-    """Share of the draft's sentences that survived verification (calibration comes later)."""
-    return round(1 - len(checked.removed) / max(checked.sentences, 1), 3)
 
 
 def _ms(start: float) -> float:

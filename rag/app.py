@@ -231,7 +231,7 @@ def details_html(answer: Answer) -> str:
     )
     rows.append(("Model", esc(answer.model_file)))
     if answer.confidence is not None:
-        rows.append(("Sentences kept", f"{answer.confidence:.0%}"))
+        rows.append(("Confidence", f"{answer.confidence:.0%} (estimated chance it is right)"))
     notes = [*answer.notes]
     notes += [f"removed: “{s}”" for s in answer.removed]
     if notes:

@@ -26,6 +26,7 @@ def answer_json(answer: Any) -> dict[str, Any]:
         "abstained": answer.abstained,
         "abstain_reason": answer.abstain_reason,
         "confidence": answer.confidence,
+        "signals": answer.signals,
         "citations": [
             {
                 "marker": c.marker,

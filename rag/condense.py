@@ -1,6 +1,7 @@
 """Turns a follow-up question into a standalone one, using the conversation, only when needed.
 
-`needs_rewrite` is a cheap test (pronouns, "there", "then", very short questions); when it
+`needs_rewrite` is a cheap test (pronouns, "there", "then", questions with one content word
+at most, such as "What was the date?"); when it
 says no, the question is searched as written. The rewrite itself is done by the chat model
 from the `condense_*` prompts; this module builds those messages and cleans the reply.
 Knows nothing about retrieval or Chroma.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.keyword import tokenize
 from rag.prompts import render
 
 Turn = dict[str, str]
@@ -26,7 +28,7 @@ MAX_TURN_CHARS = 400  # each turn is cut to this many characters
 def needs_rewrite(question: str, history: Sequence[Turn]) -> bool:
     if not history:
         return False
-    return bool(_REFERRING.search(question)) or len(question.split()) <= 3
+    return bool(_REFERRING.search(question)) or len(tokenize(question)) <= 1
 
 
 def condense_messages(question: str, history: Sequence[Turn]) -> list[dict[str, str]]:

@@ -63,6 +63,10 @@ class Settings:
     temperature: float = 0.0
     # random seed for the model
     seed: int = 0
+    # answers whose confidence (estimated P(right)) is below this abstain instead
+    min_confidence: float = 0.5
+    # confidence weights fit by `rag calibrate`; empty means the ones that ship
+    calibration: str = ""
     # longest accepted question, in characters
     max_question_chars: int = 2000
     # largest accepted upload, in bytes

@@ -254,6 +254,7 @@ def predict(answerer: Answerer, question: Question) -> tuple[Prediction, Passage
         **answer_json(answer),
         "query": answer.query,
         "draft": answer.draft,
+        "candidate": answer.candidate,
         "error": None,
     }
     passages = {hit.chunk.chunk_id: hit.chunk.text for hit in answer.retrieved}
@@ -267,6 +268,7 @@ def error_prediction(question_id: str, exc: BaseException) -> Prediction:
         "abstained": False,
         "abstain_reason": "",
         "confidence": None,
+        "signals": {},
         "citations": [],
         "retrieved": [],
         "timings_ms": {},
@@ -274,6 +276,7 @@ def error_prediction(question_id: str, exc: BaseException) -> Prediction:
         "model": {},
         "query": None,
         "draft": "",
+        "candidate": "",
         "error": f"{type(exc).__name__}: {exc}",
     }
 

@@ -23,7 +23,7 @@ _TIME_WORDS = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|"
     r"morning|afternoon|evening|night|week|month|year|ago|since|january|february|march|april|"
     r"may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|"
-    r"sep|sept|oct|nov|dec|\d{4})\b",
+    r"sep|sept|oct|nov|dec|\d{4}s?)\b",
     re.IGNORECASE,
 )
 _DURATION_UNITS = re.compile(

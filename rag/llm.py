@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -50,6 +51,16 @@ class ChatModel(Protocol):
     def forget(self) -> None: ...
 
     def generate(self, messages: list[Message], max_tokens: int) -> Generation: ...
+
+    def yes_probability(self, messages: list[Message]) -> float: ...
+
+
+def yes_share(weights: dict[str, float]) -> float:
+    """P(yes) among the yes/no first tokens: `weights` maps candidate reply tokens to their
+    probabilities; case and surrounding spaces are ignored; 0.5 when neither is there."""
+    yes = sum(p for token, p in weights.items() if token.strip().lower() == "yes")
+    no = sum(p for token, p in weights.items() if token.strip().lower() == "no")
+    return yes / (yes + no) if yes + no > 0 else 0.5
 
 
 def _state_cache_class() -> type:
@@ -120,6 +131,29 @@ class LocalModel:
         usage = Usage(prompt_tokens=self.count_tokens(messages))
         return Generation(self._stream(messages, max_tokens, usage), usage)
 
+    def yes_probability(self, messages: list[Message]) -> float:
+        """P(yes) of a yes/no reply, read from the logits of its first token."""
+        import numpy as np
+
+        seen: list[Any] = []
+
+        def capture(_ids: Any, logits: Any) -> Any:
+            seen.append(np.array(logits, dtype=np.float64))
+            return logits
+
+        with self._lock:
+            self._llama.create_chat_completion(
+                messages=messages, max_tokens=1, temperature=0.0, logits_processor=[capture]
+            )
+            ids = {
+                word: self._llama.tokenize(word.encode(), add_bos=False, special=False)[0]
+                for word in ("yes", "Yes", " yes", " Yes", "no", "No", " no", " No")
+            }
+        logits = seen[0]
+        probabilities = np.exp(logits - logits.max())
+        probabilities /= probabilities.sum()
+        return yes_share({word: float(probabilities[i]) for word, i in ids.items()})
+
     def _stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         with self._lock:
             chunks = self._llama.create_chat_completion(
@@ -156,6 +190,31 @@ class RemoteModel:
     def generate(self, messages: list[Message], max_tokens: int) -> Generation:
         usage = Usage(prompt_tokens=self.count_tokens(messages))
         return Generation(self._stream(messages, max_tokens, usage), usage)
+
+    def yes_probability(self, messages: list[Message]) -> float:
+        """P(yes) of a yes/no reply, from the server's log-probabilities of the first token
+        (1 or 0 from the reply's text when the server gives none)."""
+        import httpx
+
+        body: dict[str, Any] = {
+            "model": self._settings.model,
+            "messages": messages,
+            "max_tokens": 1,
+            "temperature": 0.0,
+            "logprobs": True,
+            "top_logprobs": 20,
+        }
+        try:
+            response = httpx.post(self._url, json=body, timeout=300)
+            response.raise_for_status()
+            choice = response.json()["choices"][0]
+        except (httpx.HTTPError, ValueError, KeyError, IndexError) as exc:
+            raise ModelError(f"model server {self._settings.llm_url}: {exc}") from None
+        first = ((choice.get("logprobs") or {}).get("content") or [{}])[0]
+        weights = {t["token"]: math.exp(t["logprob"]) for t in first.get("top_logprobs") or []}
+        if not weights:
+            weights = {(choice.get("message") or {}).get("content") or "": 1.0}
+        return yes_share(weights)
 
     def _stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         import httpx

@@ -46,6 +46,8 @@ def answer(**fields: Any) -> Answer:
         "abstained": False,
         "abstain_reason": "",
         "confidence": 1.0,
+        "signals": {},
+        "candidate": "",
         "citations": [],
         "retrieved": [],
         "dropped": [],

@@ -32,6 +32,7 @@ HISTORY = [
         ("Is this the sixth summit between the two leaders?", True),
         ("And Putin?", True),
         ("Why?", True),
+        ("What was the date?", True),
         ("Who is Xi Jinping?", False),
         ("How much did China's exports to North Korea grow in 2025?", False),
         ("Who attended the military parade in Beijing?", False),

@@ -40,6 +40,7 @@ def test_expected_kind(question: str, kind: str | None) -> None:
         ("He arrived on Tuesday [1].", "time", True),
         ("The summit was in September 2025.", "time", True),
         ("He arrived by train [1].", "time", False),
+        ("The bond was forged in the 1950s [1].", "time", True),
         ("His daughter Kim Ju Ae [1].", "name", True),
         ("his daughter.", "name", False),
         ("Anything at all.", None, True),

@@ -1,0 +1,87 @@
+"""Answer confidence: the probability that a verified answer is right, from its signals.
+
+Signals, each in [0, 1]: `judge` (the model's P(yes) that the cited passages state this answer
+to this question), `relevance` (cosine similarity of the closest cited passage to the
+question) and `kept` (share of the draft's sentences that survived verification).
+A logistic model maps them to a confidence; `fit` learns its weights from labelled signals
+(an eval run: `rag calibrate RUN_DIR`) by L2-regularised Newton steps. The weights that ship
+(`calibration.json` beside this module) were fit on the dev split with the default model;
+without a file the confidence is the judge's P(yes) itself.
+Knows nothing about models, retrieval or the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.errors import ConfigError
+
+FEATURES = ("judge", "relevance", "kept")
+PACKAGED = Path(__file__).with_name("calibration.json")
+_EPS = 1e-4  # P(yes) is clipped to [eps, 1 - eps] before its logit
+
+
+@dataclass(frozen=True)
+class Calibration:
+    bias: float
+    weights: tuple[float, ...]  # one per FEATURES entry
+    fitted_on: str = ""  # what the weights were learnt from
+
+    def confidence(self, signals: Mapping[str, float]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features(signals), strict=True))
+        return round(1 / (1 + math.exp(-z)), 3)
+
+    def save(self, path: Path) -> None:
+        data = {"bias": self.bias, "weights": dict(zip(FEATURES, self.weights, strict=True))}
+        path.write_text(json.dumps(data | {"fitted_on": self.fitted_on}, indent=2) + "\n")
+
+
+IDENTITY = Calibration(0.0, (1.0, 0.0, 0.0), "none: the judge's P(yes)")
+
+
+def features(signals: Mapping[str, float]) -> list[float]:
+    """The model's inputs: logit of the judge's P(yes), then the other signals as they are."""
+    judge = min(max(signals["judge"], _EPS), 1 - _EPS)
+    return [math.log(judge / (1 - judge)), *(float(signals[name]) for name in FEATURES[1:])]
+
+
+def fit(
+    rows: Sequence[tuple[Mapping[str, float], bool]], l2: float = 1.0, fitted_on: str = ""
+) -> Calibration:
+    """Logistic regression of correctness on the signals (bias not penalised)."""
+    if len({label for _, label in rows}) < 2:
+        raise ConfigError("calibration needs both right and wrong answers among its rows")
+    x = np.array([[1.0, *features(signals)] for signals, _ in rows])
+    y = np.array([float(label) for _, label in rows])
+    penalty = l2 * np.diag([0.0] + [1.0] * len(FEATURES))
+    w = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-x @ w))
+        gradient = x.T @ (p - y) + penalty @ w
+        hessian = x.T @ (x * (p * (1 - p))[:, None]) + penalty
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return Calibration(float(w[0]), tuple(float(v) for v in w[1:]), fitted_on)
+
+
+def load(path: str = "") -> Calibration:
+    """The calibration in `path`, else the packaged one, else the judge's P(yes)."""
+    file = Path(path).expanduser() if path else PACKAGED
+    if not file.is_file():
+        if path:
+            raise ConfigError(f"calibration file {file} not found")
+        return IDENTITY
+    try:
+        data = json.loads(file.read_text())
+        weights = tuple(float(data["weights"][name]) for name in FEATURES)
+        return Calibration(float(data["bias"]), weights, str(data.get("fitted_on", "")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"calibration file {file} is malformed: {exc}") from None
