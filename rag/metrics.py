@@ -151,6 +151,29 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if len(values) else None
 
 
+def reliability(
+    pairs: Iterable[tuple[float, bool]], bins: int = 5
+) -> tuple[list[dict[str, float | int | None]], float | None]:
+    """Accuracy per confidence bucket (equal widths over [0, 1]) and the expected calibration
+    error: the count-weighted mean |accuracy - mean confidence| over the buckets."""
+    rows: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    for confidence, correct in pairs:
+        rows[min(int(confidence * bins), bins - 1)].append((confidence, correct))
+    table: list[dict[str, float | int | None]] = []
+    total = sum(len(r) for r in rows)
+    error = 0.0
+    for n, bucket in enumerate(rows):
+        accuracy = mean(float(c) for _, c in bucket)
+        confidence = mean(x for x, _ in bucket)
+        if accuracy is not None and confidence is not None:
+            error += len(bucket) / total * abs(accuracy - confidence)
+        table.append(
+            {"low": n / bins, "high": (n + 1) / bins, "n": len(bucket), "accuracy": accuracy,
+             "confidence": confidence}
+        )  # fmt: skip
+    return table, (error if total else None)
+
+
 def bootstrap_ci(
     values: Sequence[float], *, resamples: int = 2000, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float] | None:

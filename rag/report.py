@@ -99,6 +99,7 @@ def summarize(scores: Sequence[Mapping[str, Any]], *, determinism: float | None 
         "by_category": _by_category(scores),
         "failures": _failure_counts(scores),
         "latency_ms": _latency(scores),
+        "reliability": _reliability(scores),
         "determinism": determinism,
         "bootstrap": {"resamples": RESAMPLES, "seed": SEED, "level": LEVEL},
     }
@@ -131,6 +132,18 @@ def _by_category(scores: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any
         means = {m.key: metrics.mean(s.get(m.key) for s in rows) for m in METRICS}
         by_category[category] = {"n": len(rows), "means": means}
     return by_category
+
+
+def _reliability(scores: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Accuracy per confidence bucket over the answers whose confidence was computed
+    (answered, or abstained for low confidence), judged on the verified answer."""
+    pairs = [
+        (float(s["confidence"]), bool(s["candidate_correct"]))
+        for s in scores
+        if s.get("confidence") is not None and s.get("candidate_correct") is not None
+    ]
+    table, error = metrics.reliability(pairs)
+    return {"buckets": table, "ece": error, "n": len(pairs)}
 
 
 def _failure_counts(scores: Sequence[Mapping[str, Any]]) -> dict[str, int]:
@@ -281,6 +294,29 @@ def _failure_section(summary: Summary) -> str:
     return "## Failure attribution\n\n" + intro + "\n\n" + _table(["Cause", "Count", "Share"], rows)
 
 
+def _reliability_section(summary: Summary) -> str | None:
+    reliability = summary.get("reliability") or {}
+    if not reliability.get("n"):
+        return None
+    rows = [
+        [
+            f"{b['low']:.1f}–{b['high']:.1f}",
+            b["n"],
+            _number(b["confidence"]),
+            _number(b["accuracy"]),
+        ]
+        for b in reliability["buckets"]
+    ]
+    intro = (
+        "Answers that reached the confidence step (answered, or abstained for low confidence), "
+        "judged on the verified answer: a calibrated confidence matches the accuracy of its "
+        f"bucket. Expected calibration error {_number(reliability['ece'])} over "
+        f"{reliability['n']} answers."
+    )
+    header = ["Confidence", "n", "Mean confidence", "Accuracy"]
+    return "## Confidence reliability\n\n" + intro + "\n\n" + _table(header, rows)
+
+
 def _latency_section(summary: Summary) -> str:
     rows = [
         [stage, _number(row["p50"], 0), _number(row["p95"], 0), row["n"]]
@@ -351,8 +387,10 @@ def render_markdown(
         _headline_section(summary, baseline),
         _category_section(summary),
         _failure_section(summary),
+        _reliability_section(summary),
         _latency_section(summary),
     ]
+    sections = [section for section in sections if section]
     if comparison is not None:
         sections.append(_comparison_section(comparison))
     if robustness is not None:

@@ -57,6 +57,8 @@ SCORE_KEYS = (
     "unsupported_tokens",
     "unsupported_count",
     "failure",
+    "confidence",
+    "candidate_correct",
     "timings_ms",
 )
 
@@ -92,7 +94,18 @@ def score_question(
     score["truthfulness"] = _truthfulness(answerable, abstained, score["all_slots"])
     score["correct"] = None if score["truthfulness"] is None else score["truthfulness"] == 1
     score["failure"] = attribute_failure(score) if _failed(score) else None
+    score["confidence"] = prediction.get("confidence")
+    score["candidate_correct"] = _candidate_correct(prediction, slots if answerable else [])
     return {key: score[key] for key in SCORE_KEYS}
+
+
+def _candidate_correct(prediction: Mapping[str, Any], slots: Sequence[metrics.Slot]) -> int | None:
+    """Whether the verified answer that reached the confidence step (answered or not) was
+    right: every slot of an answerable question; None when no confidence was computed."""
+    if prediction.get("confidence") is None:
+        return None
+    candidate = facts.strip_citation_markers(prediction.get("candidate") or "")
+    return int(bool(slots) and metrics.all_slots(slots, candidate) == 1)
 
 
 def _slots(question: Mapping[str, Any]) -> list[list[str]]:

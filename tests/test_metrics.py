@@ -450,3 +450,14 @@ SOURCE = "Acme Corp said revenue rose 12 percent to 3.4 billion dollars in 2024.
 )
 def test_missing_claims(text: str, sources: list[str], missing: list[str]) -> None:
     assert facts.missing_claims(text, sources) == missing
+
+
+def test_reliability_of_an_empty_run() -> None:
+    table, error = metrics.reliability([])
+    assert error is None and [row["n"] for row in table] == [0] * 5
+
+
+def test_reliability_puts_a_confidence_of_one_in_the_top_bucket() -> None:
+    table, error = metrics.reliability([(1.0, True), (0.0, False)], bins=2)
+    assert [row["n"] for row in table] == [1, 1]
+    assert error == 0.0

@@ -20,8 +20,26 @@ def score(qid: str, category: str = "factoid", **values: Any) -> dict[str, Any]:
 
 
 SCORES = [
-    score("q1", mrr=1.0, all_slots=1, truthfulness=1, correct=True, timings_ms={"total": 100.0}),
-    score("q2", mrr=0.5, all_slots=0, truthfulness=-1, correct=False, failure="reader miss"),
+    score(
+        "q1",
+        mrr=1.0,
+        all_slots=1,
+        truthfulness=1,
+        correct=True,
+        timings_ms={"total": 100.0},
+        confidence=0.9,
+        candidate_correct=1,
+    ),
+    score(
+        "q2",
+        mrr=0.5,
+        all_slots=0,
+        truthfulness=-1,
+        correct=False,
+        failure="reader miss",
+        confidence=0.7,
+        candidate_correct=0,
+    ),
     score(
         "q3",
         "unanswerable",
@@ -44,7 +62,16 @@ SCORES = [
         timings_ms={"total": 200.0},
     ),
     score("q5", "custom", error=True, truthfulness=-1, correct=False, failure="error"),
-    score("q6", mrr=1.0, all_slots=1, truthfulness=1, correct=True, timings_ms={"total": 400.0}),
+    score(
+        "q6",
+        mrr=1.0,
+        all_slots=1,
+        truthfulness=1,
+        correct=True,
+        timings_ms={"total": 400.0},
+        confidence=0.95,
+        candidate_correct=1,
+    ),
 ]
 
 
@@ -92,6 +119,7 @@ def test_summary_keys(summary: dict[str, Any]) -> None:
         "by_category",
         "failures",
         "latency_ms",
+        "reliability",
         "determinism",
         "bootstrap",
     ]
@@ -273,6 +301,7 @@ def test_markdown_sections_in_order(markdown: str) -> None:
         "## Headline",
         "## By category",
         "## Failure attribution",
+        "## Confidence reliability",
         "## Latency (ms)",
         "## Comparison with baseline",
         "## Reader robustness (RGB)",
@@ -293,3 +322,19 @@ def test_markdown_escapes_table_cells() -> None:
     summary = report.summarize([score("q|1", "odd|category", mrr=1.0)])
     text = report.render_markdown(summary, command="rag eval", model={})
     assert "| odd\\|category | 1 |" in text
+
+
+def test_reliability_buckets_the_answers_with_a_confidence(summary: dict[str, Any]) -> None:
+    reliability = summary["reliability"]
+    assert reliability["n"] == 3
+    top, high = reliability["buckets"][4], reliability["buckets"][3]
+    assert (top["n"], top["accuracy"], top["confidence"]) == (2, 1.0, pytest.approx(0.925))
+    assert (high["n"], high["accuracy"]) == (1, 0.0)
+    # ECE: 2/3 * |1 - 0.925| + 1/3 * |0 - 0.7|
+    assert reliability["ece"] == pytest.approx(2 / 3 * 0.075 + 1 / 3 * 0.7)
+
+
+def test_report_has_a_reliability_table(summary: dict[str, Any]) -> None:
+    markdown = report.render_markdown(summary, command="rag eval", model={})
+    assert "## Confidence reliability" in markdown
+    assert "| 0.8–1.0 | 2 | 0.925 | 1.000 |" in markdown

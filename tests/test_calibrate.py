@@ -1,0 +1,65 @@
+"""Confidence calibration (rag.calibrate) and the yes/no share read from token weights."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag import calibrate
+from rag.errors import ConfigError
+from rag.llm import yes_share
+
+
+def signals(judge: float, relevance: float = 0.6, kept: float = 1.0) -> dict[str, float]:
+    return {"judge": judge, "relevance": relevance, "kept": kept}
+
+
+def test_identity_calibration_is_the_judges_probability() -> None:
+    for p in (0.1, 0.5, 0.93):
+        assert calibrate.IDENTITY.confidence(signals(p)) == pytest.approx(p, abs=1e-3)
+
+
+def test_fit_learns_that_a_confident_judge_is_right_more_often() -> None:
+    rows = [(signals(0.9), True)] * 8 + [(signals(0.9), False)] * 2
+    rows += [(signals(0.3), True)] * 2 + [(signals(0.3), False)] * 8
+    fitted = calibrate.fit(rows, l2=0.01)
+    high, low = fitted.confidence(signals(0.9)), fitted.confidence(signals(0.3))
+    assert high == pytest.approx(0.8, abs=0.02)
+    assert low == pytest.approx(0.2, abs=0.02)
+
+
+def test_fit_needs_both_outcomes() -> None:
+    with pytest.raises(ConfigError, match="both right and wrong"):
+        calibrate.fit([(signals(0.9), True)] * 3)
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    fitted = calibrate.Calibration(-1.5, (0.8, 2.0, 0.5), "dev split")
+    fitted.save(path)
+    assert calibrate.load(str(path)) == fitted
+    assert json.loads(path.read_text())["weights"] == {"judge": 0.8, "relevance": 2.0, "kept": 0.5}
+
+
+def test_load_reports_a_missing_or_malformed_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        calibrate.load(str(tmp_path / "nope.json"))
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"bias": 1}')
+    with pytest.raises(ConfigError, match="malformed"):
+        calibrate.load(str(bad))
+
+
+@pytest.mark.parametrize(
+    ("weights", "expected"),
+    [
+        ({"Yes": 0.6, " yes": 0.2, "No": 0.2}, 0.8),
+        ({"no": 0.3, "maybe": 0.7}, 0.0),
+        ({"maybe": 1.0}, 0.5),
+        ({"yes": 0.1, "no": 0.1}, 0.5),
+    ],
+)
+def test_yes_share(weights: dict[str, float], expected: float) -> None:
+    assert yes_share(weights) == pytest.approx(expected)
