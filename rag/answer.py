@@ -2,9 +2,11 @@
 cite & verify. Yields progress events while it works and ends with one `Answer`.
 
 The model sees the best passages as numbered sources; its draft is checked sentence by
-sentence against the sources it cites (rag.cite). When retrieval finds nothing relevant, the
-model says the sources do not state the answer, or no sentence survives the check, the
-answer abstains with a fixed sentence and still lists the closest passages found.
+sentence against the sources it cites (rag.cite). The answer abstains when retrieval finds
+nothing relevant, the model says the sources do not state the answer, no sentence survives
+the check, the answer is not of the kind the question asks for, or its confidence (rag.calibrate)
+is below `min_confidence`; an abstention says why (`abstain_reason`) and quotes the closest
+sentence found as its only citation.
 Knows nothing about the CLI or the UI.
 """
 
@@ -15,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from rag import budget, calibrate, cite, condense, expect, prompts
-from rag.chunk import Chunk
+from rag.chunk import Chunk, sentence_spans
 from rag.config import Settings
 from rag.errors import InputError, StoreError
 from rag.llm import ChatModel, get_model
@@ -25,6 +27,7 @@ from rag.store import Store
 MIN_SIMILARITY = 0.2  # below this cosine similarity to the question, no passage is relevant
 MIN_ANSWER_RELEVANCE = 0.35  # an answer none of whose cited passages is this close to the
 # question answers something else (a small model copying a nearby fact), so it abstains
+EVIDENCE_PASSAGES = 3  # passages searched for the closest sentence when abstaining
 CONDENSE_TOKENS = 64  # most tokens a rewritten question may take
 
 
@@ -35,10 +38,11 @@ class Answer:
     text: str
     abstained: bool
     abstain_reason: str  # why it abstained ("" when it answered)
-    confidence: float | None  # estimated probability that the answer is right
+    confidence: float | None  # estimated probability that the answer is right; None when
+    # no answer reached the confidence step
     signals: dict[str, float]  # what the confidence was computed from (rag.calibrate)
     candidate: str  # the verified answer before the confidence decided (eval calibrates on it)
-    citations: list[cite.Citation]
+    citations: list[cite.Citation]  # an abstention cites only its closest passage
     retrieved: list[Hit]
     dropped: list[Hit]  # retrieved but left out of the prompt to fit the context window
     removed: list[str]  # draft sentences removed because no source backs them
@@ -142,6 +146,23 @@ class Answerer:
         signals["judge"] = round(self.model.yes_probability(messages), 4)
         return "", signals
 
+    def closest_evidence(self, query: str, hits: Sequence[Hit]) -> cite.Citation | None:
+        """The sentence of the best few passages closest in meaning to the query, as citation
+        [1] of an abstention ("the closest they come is [1]"); None without passages."""
+        spans = [
+            (h.chunk, span)
+            for h in hits[:EVIDENCE_PASSAGES]
+            for span in sentence_spans(h.chunk.text)
+        ]
+        if not spans:
+            return None
+        query_vector, *vectors = self.store.embedder.encode(
+            [query, *(chunk.text[a:b] for chunk, (a, b) in spans)]
+        )
+        scores = [sum(x * y for x, y in zip(query_vector, v, strict=True)) for v in vectors]
+        chunk, (start, end) = spans[scores.index(max(scores))]
+        return cite.Citation(1, chunk, chunk.text[start:end], start, end)
+
     def ask(self, question: str, history: Sequence[condense.Turn] = ()) -> Answer:
         """The final answer, without progress events."""
         *_, answer = self.stream(question, history)
@@ -206,18 +227,23 @@ class Answerer:
         if score is not None and score < self.settings.min_confidence:
             reason = f"confidence {score:.2f} is below {self.settings.min_confidence:.2f}"
         abstained = bool(reason)
+        evidence = self.closest_evidence(query, relevant) if abstained else None
         timings["check"] = _ms(t)
         timings["total"] = _ms(started)
         yield Answer(
             question=question,
             query=query,
-            text=prompts.abstain_text() if abstained else checked.text,
+            text=(
+                prompts.abstain_text(evidence.quote if evidence else "")
+                if abstained
+                else checked.text
+            ),
             abstained=abstained,
             abstain_reason=reason,
-            confidence=None if abstained else score,
+            confidence=score,
             signals=signals,
             candidate=checked.text,
-            citations=[] if abstained else checked.citations,
+            citations=([evidence] if evidence else []) if abstained else checked.citations,
             retrieved=hits,
             dropped=fitted.dropped,
             removed=checked.removed,

@@ -230,6 +230,8 @@ def details_html(answer: Answer) -> str:
         )
     )
     rows.append(("Model", esc(answer.model_file)))
+    if answer.abstain_reason:
+        rows.append(("Why it abstained", esc(answer.abstain_reason)))
     if answer.confidence is not None:
         rows.append(("Confidence", f"{answer.confidence:.0%} (estimated chance it is right)"))
     notes = [*answer.notes]
@@ -244,7 +246,7 @@ def render_answer(answer: Answer) -> str:
     """The final answer: text with linked markers, cited sources, other passages, details."""
     if answer.abstained:
         parts = [
-            f'<p class="rag-text rag-abstain">{esc(answer.text)}</p>',
+            f'<p class="rag-text rag-abstain">{link_markers(answer.text, answer.citations)}</p>',
             closest_html(answer.retrieved),
         ]
     else:

@@ -127,6 +127,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from rag import calibrate
+    from rag.evaluate import calibration_rows
+
+    rows = calibration_rows(args.folder)
+    fitted = calibrate.fit(rows, fitted_on=f"{len(rows)} answers of the eval run {args.folder}")
+    out = args.out or args.folder / "calibration.json"
+    fitted.save(out)
+    right = sum(label for _, label in rows)
+    weights = zip(calibrate.FEATURES, fitted.weights, strict=True)
+    print(f"fit on {len(rows)} answers ({right} right): bias {fitted.bias:.3f}", end=", ")
+    print(", ".join(f"{name} {weight:.3f}" for name, weight in weights))
+    print(f'wrote {out}; use it with `calibration = "{out}"` in rag.toml')
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from rag import bench
 
@@ -196,6 +212,13 @@ def parser() -> argparse.ArgumentParser:
         "--gates", type=Path, help="TOML thresholds; exit 1 when a metric misses its threshold"
     )
     evaluate.set_defaults(run=cmd_eval)
+
+    calibration = sub.add_parser("calibrate", help="fit answer confidence to an eval run")
+    calibration.add_argument(
+        "folder", type=Path, metavar="RUN", help="an eval output folder (rag eval --out)"
+    )
+    calibration.add_argument("--out", type=Path, help="default RUN/calibration.json")
+    calibration.set_defaults(run=cmd_calibrate)
 
     bench = sub.add_parser("bench", help="time model settings, or first vs follow-up answers")
     bench.add_argument("what", choices=["llama", "answer"])

@@ -413,6 +413,17 @@ def load_baseline(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return scores, summary
 
 
+def calibration_rows(folder: Path) -> list[tuple[dict[str, float], bool]]:
+    """(signals, whether the verified answer was right) for each answer of an eval run that
+    reached the confidence step."""
+    signals = {p["id"]: p.get("signals") or {} for p in read_jsonl(folder / "predictions.jsonl")}
+    return [
+        (signals[s["id"]], bool(s["candidate_correct"]))
+        for s in read_jsonl(folder / "scores.jsonl")
+        if s.get("candidate_correct") is not None and "judge" in signals.get(s["id"], {})
+    ]
+
+
 def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
     path.write_text(
         "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8"

@@ -44,8 +44,15 @@ def render(name: str, **values: object) -> str:
     return tmpl.substitute(values).strip()
 
 
-def abstain_text() -> str:
-    return render("abstain")
+MAX_QUOTE_CHARS = 300  # longest closest-passage quote in an abstention
+
+
+def abstain_text(closest: str = "") -> str:
+    """The fixed abstention, pointing at marker [1] for the closest passage when one is given."""
+    if not closest:
+        return render("abstain")
+    quote = closest if len(closest) <= MAX_QUOTE_CHARS else closest[: MAX_QUOTE_CHARS - 1] + "…"
+    return render("abstain_closest", quote=quote)
 
 
 def source_block(marker: int, chunk: Chunk) -> str:

@@ -78,6 +78,7 @@ def score_question(
     abstained = bool(prediction.get("abstained", False))
     answer = facts.strip_citation_markers(prediction.get("answer") or "")
     answered = not abstained and not prediction.get("error") and bool(answer.strip())
+    answer = answer if answered else ""  # an abstention's quote of the closest passage is no answer
     answer_checks = _citation_scores(prediction, gold) | _support_scores(prediction, passages)
     score: Score = {
         "id": str(question.get("id", prediction.get("id", ""))),

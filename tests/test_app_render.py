@@ -171,6 +171,23 @@ def test_abstention_shows_the_closest_passages() -> None:
     assert 'class="rag-sources"' not in html
 
 
+def test_abstention_links_its_closest_sentence_and_says_why() -> None:
+    source = chunk("d1:0", text="Kim arrived on Tuesday. He met Xi.")
+    quote = "Kim arrived on Tuesday."
+    result = answer(
+        text=f"The articles don't say, so I won't guess. The closest they come is [1]: “{quote}”",
+        abstained=True,
+        abstain_reason="the answer holds no quantity",
+        citations=[citation(1, source, quote)],
+        retrieved=[hit(source, 1)],
+    )
+    html = app.render_answer(result)
+    assert 'class="rag-cite rag-cite-1"' in html
+    assert "Closest passages found" in html
+    assert "Why it abstained" in app.details_html(result)
+    assert "the answer holds no quantity" in app.details_html(result)
+
+
 def test_details_show_the_rewritten_query_timings_and_notes() -> None:
     html = app.details_html(
         answer(

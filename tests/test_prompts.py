@@ -150,3 +150,16 @@ def test_abstain_text_is_a_fixed_sentence() -> None:
     assert text.endswith(".")
     assert text == abstain_text()
     assert NOT_FOUND not in text
+
+
+@pytest.mark.parametrize(
+    ("closest", "shown"),
+    [
+        ("Kim arrived on Tuesday.", "“Kim arrived on Tuesday.”"),
+        ("x" * 400, "“" + "x" * 299 + "…”"),
+    ],
+)
+def test_abstain_text_quotes_the_closest_sentence_as_marker_one(closest: str, shown: str) -> None:
+    text = abstain_text(closest)
+    assert text.startswith(abstain_text())
+    assert text.endswith(f"The closest they come is [1]: {shown}")
