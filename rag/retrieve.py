@@ -1,5 +1,7 @@
 """Finds the passages that answer a query: dense (Chroma) and keyword (BM25) rankings fused by
-reciprocal rank, so a chunk either ranking finds can surface.
+reciprocal rank, so a chunk either ranking finds can surface. A query naming a period ("in
+September 2025") or asking for the latest news adds a third ranking by publication date
+(rag.dates), so articles from that period, or the newest ones, rise.
 
 `Hit.score` is the fused RRF score (what the ranking used); `Hit.similarity` is the cosine
 similarity of the chunk to the query (what relevance thresholds use), computed for every hit.
@@ -11,6 +13,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from rag import dates
 from rag.chunk import Chunk
 from rag.keyword import KeywordIndex
 from rag.store import Store
@@ -59,8 +62,12 @@ class Retriever:
         keyword = self.keyword_index().search(query, settings.candidates)
         dense_ids = [c.chunk_id for c, _ in dense]
         keyword_ids = [c.chunk_id for c, _ in keyword]
-        fused = fuse([dense_ids, keyword_ids], settings.rrf_k)[:top_k]
         chunks = {c.chunk_id: c for c, _ in [*dense, *keyword]}
+        rankings = [dense_ids, keyword_ids]
+        candidates = [(i, dates.parse_date(chunks[i].date)) for i, _ in fuse(rankings)]
+        if favoured := dates.favoured(candidates, dates.time_frame(query)):
+            rankings.append(favoured)  # the period the question names, or the newest first
+        fused = fuse(rankings, settings.rrf_k)[:top_k]
         similarity = {c.chunk_id: s for c, s in dense}
         missing = [i for i, _ in fused if i not in similarity]
         if missing:  # keyword-only hits: score them against the query too

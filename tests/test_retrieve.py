@@ -1,0 +1,62 @@
+"""Integration: hybrid retrieval over a real Chroma store with the real embedder, including the
+publication-date ranking a time frame adds (rag.retrieve)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.articles import Article
+from rag.config import load
+from rag.retrieve import Retriever
+from rag.store import Store
+
+pytestmark = pytest.mark.slow
+
+REPORTS = [
+    Article(
+        "flood-june",
+        "River floods the valley",
+        "2025-06-10",
+        "Heavy rain made the river burst its banks. Farmers lost their crops in the valley.",
+    ),
+    Article(
+        "flood-september",
+        "River floods the valley again",
+        "2025-09-12",
+        "Heavy rain made the river burst its banks again. Farmers moved their cattle uphill.",
+    ),
+    Article(
+        "budget",
+        "City passes its budget",
+        "2025-07-01",
+        "The council approved a budget with more money for schools and buses.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    settings = load({"data_dir": tmp_path_factory.mktemp("data"), "top_k": 3})
+    store = Store(settings)
+    store.sync(REPORTS)
+    return Retriever(store)
+
+
+def _docs(retriever: Retriever, query: str) -> list[str]:
+    return [hit.chunk.doc_id for hit in retriever.retrieve(query)]
+
+
+def test_both_flood_reports_outrank_the_budget(retriever: Retriever) -> None:
+    assert _docs(retriever, "What did the river flood do to farmers?")[2] == "budget"
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("What did the flood do to farmers in June 2025?", "flood-june"),
+        ("What did the flood do to farmers in September 2025?", "flood-september"),
+        ("What is the latest on the river flood?", "flood-september"),
+    ],
+)
+def test_a_time_frame_ranks_its_period_first(retriever: Retriever, query: str, first: str) -> None:
+    assert _docs(retriever, query)[0] == first
