@@ -12,14 +12,16 @@ Knows nothing about the CLI or the UI.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from rag import budget, calibrate, cite, condense, expect, prompts
+from rag import budget, calibrate, cite, condense, dates, expect, prompts
 from rag.chunk import Chunk, sentence_spans
 from rag.config import Settings
 from rag.errors import InputError, StoreError
+from rag.facts import citation_markers
 from rag.llm import ChatModel, get_model
 from rag.retrieve import Hit, Retriever
 from rag.store import Store
@@ -42,6 +44,8 @@ class Answer:
     # no answer reached the confidence step
     signals: dict[str, float]  # what the confidence was computed from (rag.calibrate)
     candidate: str  # the verified answer before the confidence decided (eval calibrates on it)
+    as_of: str | None  # publication date of the newest cited article (facts change; news ages)
+    resolved_dates: list[dates.Resolved]  # relative dates of a "when" answer, made absolute
     citations: list[cite.Citation]  # an abstention cites only its closest passage
     retrieved: list[Hit]
     dropped: list[Hit]  # retrieved but left out of the prompt to fit the context window
@@ -243,6 +247,10 @@ class Answerer:
             confidence=score,
             signals=signals,
             candidate=checked.text,
+            as_of=None if abstained else newest_date(checked.citations),
+            resolved_dates=[]
+            if abstained or expect.expected_kind(query) != "time"
+            else absolute_dates(checked.text, checked.citations),
             citations=([evidence] if evidence else []) if abstained else checked.citations,
             retrieved=hits,
             dropped=fitted.dropped,
@@ -262,6 +270,27 @@ def reading_order(hits: Sequence[Hit]) -> list[Chunk]:
         h.chunk
         for h in sorted(hits, key=lambda h: (h.chunk.date or "", h.chunk.doc_id, h.chunk.position))
     ]
+
+
+def newest_date(citations: Sequence[cite.Citation]) -> str | None:
+    return max((c.chunk.date for c in citations if c.chunk.date), default=None)
+
+
+def absolute_dates(text: str, citations: Sequence[cite.Citation]) -> list[dates.Resolved]:
+    """The relative dates of each answer sentence ("on Tuesday"), resolved against the
+    publication date of the first article the sentence cites; offsets are in `text`."""
+    by_marker = {c.marker: c for c in citations}
+    found = []
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        cited = [by_marker[m] for m in sorted(citation_markers(sentence)) if m in by_marker]
+        published = next((d for c in cited if (d := dates.parse_date(c.chunk.date))), None)
+        if published is not None:
+            found += [
+                dataclasses.replace(r, start=start + r.start, end=start + r.end)
+                for r in dates.resolve_relative(sentence, published)
+            ]
+    return found
 
 
 def _ms(start: float) -> float:

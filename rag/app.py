@@ -242,6 +242,14 @@ def details_html(answer: Answer) -> str:
     return f'<details class="rag-meta"><summary>Details</summary><dl>{body}</dl></details>'
 
 
+def dating_html(answer: Answer) -> str:
+    """When the answer holds: the newest cited article's date, and relative dates resolved."""
+    notes = [f"{esc(r.text)} = {esc(r.value)}" for r in answer.resolved_dates]
+    if answer.as_of:
+        notes.insert(0, f"As of {esc(answer.as_of)}, the date of the newest cited article")
+    return f'<p class="rag-dating">{" · ".join(notes)}</p>' if notes else ""
+
+
 def render_answer(answer: Answer) -> str:
     """The final answer: text with linked markers, cited sources, other passages, details."""
     if answer.abstained:
@@ -252,6 +260,7 @@ def render_answer(answer: Answer) -> str:
     else:
         parts = [
             f'<p class="rag-text">{link_markers(answer.text, answer.citations)}</p>',
+            dating_html(answer),
             sources_html(answer.citations),
             others_html(answer.retrieved, answer.citations),
         ]
@@ -484,6 +493,7 @@ CSS = """
 .rag-answer { position: relative; }
 .rag-text { margin: 0 0 .4em; }
 .rag-abstain { font-style: italic; }
+.rag-dating { font-size: .85em; opacity: .75; margin: .2em 0 .6em; }
 .rag-draft { white-space: pre-wrap; opacity: .9; }
 .rag-status { display: flex; align-items: center; gap: .55em; font-size: .92em;
   color: var(--body-text-color-subdued); margin: .1em 0 .4em; }

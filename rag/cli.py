@@ -27,6 +27,8 @@ def answer_json(answer: Any) -> dict[str, Any]:
         "abstain_reason": answer.abstain_reason,
         "confidence": answer.confidence,
         "signals": answer.signals,
+        "as_of": answer.as_of,
+        "resolved_dates": [{"text": r.text, "date": r.value} for r in answer.resolved_dates],
         "citations": [
             {
                 "marker": c.marker,
@@ -97,6 +99,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
+    for r in answer.resolved_dates:
+        print(f"  {r.text} = {r.value}")
+    if answer.as_of:
+        print(f"  as of {answer.as_of} (the newest cited article)")
     for c in answer.citations:
         print(
             f"[{c.marker}] {c.chunk.title} ({c.chunk.date or 'undated'}) {c.chunk.doc_id}\n"

@@ -269,6 +269,8 @@ def error_prediction(question_id: str, exc: BaseException) -> Prediction:
         "abstain_reason": "",
         "confidence": None,
         "signals": {},
+        "as_of": None,
+        "resolved_dates": [],
         "citations": [],
         "retrieved": [],
         "timings_ms": {},

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from rag import app
+from rag import app, dates
 from rag.answer import Answer, Status, Token
 from rag.chunk import Chunk
 from rag.cite import Citation
@@ -48,6 +48,8 @@ def answer(**fields: Any) -> Answer:
         "confidence": 1.0,
         "signals": {},
         "candidate": "",
+        "as_of": None,
+        "resolved_dates": [],
         "citations": [],
         "retrieved": [],
         "dropped": [],
@@ -169,6 +171,23 @@ def test_abstention_shows_the_closest_passages() -> None:
     assert "Closest passages found" in html
     assert [f"Passage {i}." in html for i in range(1, 6)] == [True] * 3 + [False] * 2
     assert 'class="rag-sources"' not in html
+
+
+def test_answer_says_as_of_when_and_resolves_relative_dates() -> None:
+    source = chunk("d1:0", text="Kim arrived on Tuesday.")
+    text = "Kim arrived on Tuesday [1]."
+    resolved = dates.Resolved(15, 22, "Tuesday", "2 September 2025")
+    html = app.render_answer(
+        answer(
+            text=text,
+            citations=[citation(1, source, "Kim arrived on Tuesday.")],
+            as_of="2025-09-04",
+            resolved_dates=[resolved],
+        )
+    )
+    assert "As of 2025-09-04, the date of the newest cited article" in html
+    assert "Tuesday = 2 September 2025" in html
+    assert 'class="rag-dating"' not in app.render_answer(answer(text=text))
 
 
 def test_abstention_links_its_closest_sentence_and_says_why() -> None:
