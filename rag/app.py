@@ -156,16 +156,27 @@ def link_markers(text: str, citations: Sequence[Citation]) -> str:
     return re.sub(r"\[(\d+)\]", replace, esc(text))
 
 
-def sources_html(citations: Sequence[Citation]) -> str:
-    """The cited sources, numbered as in the text, each with its quote in context."""
+def copies_html(copies: Sequence[Chunk]) -> str:
+    """The other articles carrying the same passage (syndicated copies), if any."""
+    if not copies:
+        return ""
+    lines = "; ".join(source_line(c) for c in copies)
+    return f'<span class="rag-copies">Same passage also in: {lines}</span>'
+
+
+def sources_html(citations: Sequence[Citation], retrieved: Sequence[Hit] = ()) -> str:
+    """The cited sources, numbered as in the text, each with its quote in context and the
+    copies of its passage found in other articles."""
     if not citations:
         return ""
+    copies = {h.chunk.chunk_id: h.copies for h in retrieved}
     items = "".join(
         f'<li class="rag-source"><details><summary><span class="rag-n">{c.marker}</span> '
         f"{source_line(c.chunk)}</summary>"
         f'<span class="rag-passage">{highlighted(c.chunk.text, c.quote_start, c.quote_end)}'
         f"</span></details>"
-        f'<span class="rag-snippet">“{esc(c.quote)}”</span></li>'
+        f'<span class="rag-snippet">“{esc(c.quote)}”</span>'
+        f"{copies_html(copies.get(c.chunk.chunk_id, ()))}</li>"
         for c in sorted(citations, key=lambda c: c.marker)
     )
     return f'<div class="rag-sources"><div class="rag-h">Sources</div><ol>{items}</ol></div>'
@@ -261,7 +272,7 @@ def render_answer(answer: Answer) -> str:
         parts = [
             f'<p class="rag-text">{link_markers(answer.text, answer.citations)}</p>',
             dating_html(answer),
-            sources_html(answer.citations),
+            sources_html(answer.citations, answer.retrieved),
             others_html(answer.retrieved, answer.citations),
         ]
     parts.append(details_html(answer))
@@ -493,6 +504,7 @@ CSS = """
 .rag-answer { position: relative; }
 .rag-text { margin: 0 0 .4em; }
 .rag-abstain { font-style: italic; }
+.rag-copies { display: block; font-size: .85em; opacity: .75; }
 .rag-dating { font-size: .85em; opacity: .75; margin: .2em 0 .6em; }
 .rag-draft { white-space: pre-wrap; opacity: .9; }
 .rag-status { display: flex; align-items: center; gap: .55em; font-size: .92em;

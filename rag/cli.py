@@ -46,6 +46,7 @@ def answer_json(answer: Any) -> dict[str, Any]:
                 "doc_id": h.chunk.doc_id,
                 "chunk_id": h.chunk.chunk_id,
                 "score": round(h.score, 6),
+                "copies": [c.chunk_id for c in h.copies],
             }
             for h in answer.retrieved
         ],

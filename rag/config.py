@@ -49,6 +49,10 @@ class Settings:
     candidates: int = 20
     # reciprocal-rank-fusion constant
     rrf_k: int = 60
+    # word 5-gram Jaccard overlap at which two passages count as copies of one story (>1: off)
+    near_duplicate: float = 0.6
+    # maximal marginal relevance: 1 keeps the fused ranking, lower favours unlike passages
+    mmr_weight: float = 1.0
     # model context window in tokens
     n_ctx: int = 4096
     # tokens reserved for the answer

@@ -1,7 +1,9 @@
 """Finds the passages that answer a query: dense (Chroma) and keyword (BM25) rankings fused by
 reciprocal rank, so a chunk either ranking finds can surface. A query naming a period ("in
 September 2025") or asking for the latest news adds a third ranking by publication date
-(rag.dates), so articles from that period, or the newest ones, rise.
+(rag.dates), so articles from that period, or the newest ones, rise. Near-duplicate passages
+(syndicated copies) are folded into the best-ranked one, and the final `top_k` are picked by
+maximal marginal relevance (rag.diversify) so one story does not crowd out the others.
 
 `Hit.score` is the fused RRF score (what the ranking used); `Hit.similarity` is the cosine
 similarity of the chunk to the query (what relevance thresholds use), computed for every hit.
@@ -13,8 +15,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from rag import dates
+from rag import dates, diversify
 from rag.chunk import Chunk
+from rag.config import Settings
 from rag.keyword import KeywordIndex
 from rag.store import Store
 
@@ -27,6 +30,7 @@ class Hit:
     similarity: float  # cosine similarity to the query
     dense_rank: int | None = None
     keyword_rank: int | None = None
+    copies: tuple[Chunk, ...] = ()  # near-duplicate passages folded into this one
 
 
 def fuse(rankings: list[list[str]], k: int = 60) -> list[tuple[str, float]]:
@@ -42,8 +46,9 @@ def fuse(rankings: list[list[str]], k: int = 60) -> list[tuple[str, float]]:
 class Retriever:
     """Hybrid retrieval over one store; the keyword index follows the store's revision."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.store = store
+        self.settings = settings or store.settings  # retrieval knobs (benchmarks vary them)
         self._lock = threading.Lock()
         self._keyword: tuple[str, KeywordIndex] | None = None
 
@@ -55,7 +60,7 @@ class Retriever:
             return self._keyword[1]
 
     def retrieve(self, query: str, top_k: int | None = None) -> list[Hit]:
-        settings = self.store.settings
+        settings = self.settings
         top_k = top_k or settings.top_k
         vector = self.store.embedder.encode([query])[0]
         dense = self.store.search(vector, settings.candidates)
@@ -67,23 +72,24 @@ class Retriever:
         candidates = [(i, dates.parse_date(chunks[i].date)) for i, _ in fuse(rankings)]
         if favoured := dates.favoured(candidates, dates.time_frame(query)):
             rankings.append(favoured)  # the period the question names, or the newest first
-        fused = fuse(rankings, settings.rrf_k)[:top_k]
-        similarity = {c.chunk_id: s for c, s in dense}
-        missing = [i for i, _ in fused if i not in similarity]
-        if missing:  # keyword-only hits: score them against the query too
-            texts = [chunks[i].text for i in missing]
-            for i, v in zip(missing, self.store.embedder.encode(texts), strict=True):
-                similarity[i] = sum(a * b for a, b in zip(vector, v, strict=True))
+        fused = fuse(rankings, settings.rrf_k)
+        texts = {i: c.text for i, c in chunks.items()}
+        copies = diversify.group_copies([i for i, _ in fused], texts, settings.near_duplicate)
+        kept = [(i, score) for i, score in fused if i in copies]
+        vectors = self.store.vectors([i for i, _ in kept])
+        picked = diversify.mmr(kept, vectors, top_k, settings.mmr_weight)
+        scores = dict(kept)
         return [
             Hit(
                 chunk=chunks[cid],
                 rank=rank,
-                score=score,
-                similarity=similarity[cid],
+                score=scores[cid],
+                similarity=sum(a * b for a, b in zip(vector, vectors[cid], strict=True)),
                 dense_rank=_rank_of(cid, dense_ids),
                 keyword_rank=_rank_of(cid, keyword_ids),
+                copies=tuple(chunks[c] for c in copies[cid]),
             )
-            for rank, (cid, score) in enumerate(fused, start=1)
+            for rank, cid in enumerate(picked, start=1)
         ]
 
 

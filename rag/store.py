@@ -230,6 +230,15 @@ class Store:
         found = {c.chunk_id: c for c in _chunks_of(got)}
         return [found[i] for i in ids if i in found]
 
+    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        """The stored embeddings of these chunks (unknown ids are skipped)."""
+        if not ids:
+            return {}
+        got = self._collection.get(ids=ids, include=["embeddings"])
+        return {
+            i: [float(x) for x in v] for i, v in zip(got["ids"], got["embeddings"], strict=True)
+        }
+
     def search(self, vector: list[float], n: int) -> list[tuple[Chunk, float]]:
         """Nearest chunks with their cosine similarity, best first."""
         if n < 1 or self.count() == 0:

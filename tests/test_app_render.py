@@ -190,6 +190,16 @@ def test_answer_says_as_of_when_and_resolves_relative_dates() -> None:
     assert 'class="rag-dating"' not in app.render_answer(answer(text=text))
 
 
+def test_a_cited_passage_lists_its_syndicated_copies() -> None:
+    original = chunk("d1:0", text="Kim arrived on Tuesday.")
+    wire = chunk("d2:0", text="Kim arrived on Tuesday.", title="Wire <b>copy</b>")
+    cited = citation(1, original, "Kim arrived on Tuesday.")
+    found = Hit(original, 1, 0.03, 0.5, copies=(wire,))
+    html = app.sources_html([cited], [found])
+    assert "Same passage also in:" in html and "Wire &lt;b&gt;copy&lt;/b&gt;" in html
+    assert "Same passage also in:" not in app.sources_html([cited], [hit(original, 1)])
+
+
 def test_abstention_links_its_closest_sentence_and_says_why() -> None:
     source = chunk("d1:0", text="Kim arrived on Tuesday. He met Xi.")
     quote = "Kim arrived on Tuesday."

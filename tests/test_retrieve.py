@@ -3,6 +3,8 @@ publication-date ranking a time frame adds (rag.retrieve)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag.articles import Article
@@ -60,3 +62,21 @@ def test_both_flood_reports_outrank_the_budget(retriever: Retriever) -> None:
 )
 def test_a_time_frame_ranks_its_period_first(retriever: Retriever, query: str, first: str) -> None:
     assert _docs(retriever, query)[0] == first
+
+
+def test_a_syndicated_copy_is_folded_into_its_original(tmp_path: Path) -> None:
+    original = REPORTS[1]
+    wire = Article(
+        "flood-september-wire",
+        "Valley flooded again, farmers move cattle",
+        original.date,
+        "VALLEY (Wire) — " + original.text,
+    )
+    store = Store(load({"data_dir": tmp_path, "top_k": 3}))
+    store.sync([*REPORTS, wire])
+    hits = Retriever(store).retrieve("Where did the farmers move their cattle after the flood?")
+    texts = [hit.chunk.text for hit in hits]
+    assert len(hits) == 3 and len(set(texts)) == 3  # no story twice
+    top = hits[0]
+    assert {top.chunk.doc_id, *(c.doc_id for c in top.copies)} == {original.doc_id, wire.doc_id}
+    assert {hit.chunk.doc_id for hit in hits} >= {"flood-june", "budget"}

@@ -1,0 +1,78 @@
+"""Keeps one copy of a repeated story among the retrieved candidates, then picks a diverse set.
+
+Near duplicates: two passages whose content-word 5-gram sets overlap by the threshold
+(Jaccard; setting `near_duplicate`) or more say the same thing (a syndicated copy, an updated
+version of one story); the better ranked one stays and the others become its `copies`.
+Jaccard is computed exactly: over the few dozen candidates of one query that is cheaper than
+MinHash, which only estimates it.
+Selection: maximal marginal relevance (Carbonell & Goldstein, 1998) over the fused ranking,
+trading relevance (fused score, scaled to [0, 1]) against the highest cosine similarity to a
+passage already picked.
+Knows nothing about Chroma, models or prompts: ids, texts and vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rag.facts import normalize_text
+from rag.keyword import tokenize
+
+SHINGLE = 5
+
+
+def shingles(text: str) -> set[tuple[str, ...]]:
+    words = tokenize(normalize_text(text))
+    if len(words) < SHINGLE:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+
+
+def jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def group_copies(
+    ranked: Sequence[str], texts: Mapping[str, str], threshold: float
+) -> dict[str, list[str]]:
+    """Each kept id (in rank order) with the ids of its near-duplicate copies, best first."""
+    sets = {i: shingles(texts[i]) for i in ranked}
+    groups: dict[str, list[str]] = {}
+    for item in ranked:
+        keeper = next((k for k in groups if jaccard(sets[k], sets[item]) >= threshold), None)
+        if keeper is None:
+            groups[item] = []
+        else:
+            groups[keeper].append(item)
+    return groups
+
+
+def mmr(
+    ranked: Sequence[tuple[str, float]],
+    vectors: Mapping[str, Sequence[float]],
+    k: int,
+    weight: float,
+) -> list[str]:
+    """The k ids maximal marginal relevance picks from (id, score) pairs, best first;
+    `weight` 1 keeps the ranking, lower values favour passages unlike those already picked."""
+    if not ranked:
+        return []
+    top = max(score for _, score in ranked)
+    relevance = {i: score / top if top > 0 else 0.0 for i, score in ranked}
+    picked: list[str] = []
+    left = [i for i, _ in ranked]
+    while left and len(picked) < k:
+
+        def gain(item: str) -> float:
+            redundancy = max((_cosine(vectors[item], vectors[p]) for p in picked), default=0.0)
+            return weight * relevance[item] - (1 - weight) * redundancy
+
+        best = max(left, key=gain)  # ties keep rank order: max returns the first maximum
+        picked.append(best)
+        left.remove(best)
+    return picked
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    """Dot product: the embedder returns unit vectors."""
+    return sum(x * y for x, y in zip(a, b, strict=True))
