@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from rag import budget, calibrate, cite, condense, dates, expect, prompts
+from rag import budget, calibrate, cite, condense, conflicts, dates, expect, prompts
 from rag.chunk import Chunk, sentence_spans
 from rag.config import Settings
 from rag.errors import InputError, StoreError
@@ -46,6 +46,7 @@ class Answer:
     candidate: str  # the verified answer before the confidence decided (eval calibrates on it)
     as_of: str | None  # publication date of the newest cited article (facts change; news ages)
     resolved_dates: list[dates.Resolved]  # relative dates of a "when" answer, made absolute
+    conflicts: list[conflicts.Conflict]  # other articles giving other numbers for its claims
     citations: list[cite.Citation]  # an abstention cites only its closest passage
     retrieved: list[Hit]
     dropped: list[Hit]  # retrieved but left out of the prompt to fit the context window
@@ -251,6 +252,9 @@ class Answerer:
             resolved_dates=[]
             if abstained or expect.expected_kind(query) != "time"
             else absolute_dates(checked.text, checked.citations),
+            conflicts=[]
+            if abstained
+            else conflicts.find(checked.text, checked.citations, [h.chunk for h in relevant]),
             citations=([evidence] if evidence else []) if abstained else checked.citations,
             retrieved=hits,
             dropped=fitted.dropped,

@@ -261,6 +261,21 @@ def dating_html(answer: Answer) -> str:
     return f'<p class="rag-dating">{" · ".join(notes)}</p>' if notes else ""
 
 
+def conflicts_html(answer: Answer) -> str:
+    """Where another article gives another number than the answer, both with their dates."""
+    if not answer.conflicts:
+        return ""
+    items = "".join(
+        f"<li>{marker_html(c.cited)} ({esc(c.cited.chunk.date or 'undated')}) says "
+        f"<b>{esc(c.stated)}</b>; {source_line(c.other)} says <b>{esc(c.other_value)}</b>: "
+        f'<span class="rag-snippet">“{esc(c.other_quote)}”</span></li>'
+        for c in answer.conflicts
+    )
+    return (
+        f'<div class="rag-conflicts"><div class="rag-h">Sources differ</div><ul>{items}</ul></div>'
+    )
+
+
 def render_answer(answer: Answer) -> str:
     """The final answer: text with linked markers, cited sources, other passages, details."""
     if answer.abstained:
@@ -272,6 +287,7 @@ def render_answer(answer: Answer) -> str:
         parts = [
             f'<p class="rag-text">{link_markers(answer.text, answer.citations)}</p>',
             dating_html(answer),
+            conflicts_html(answer),
             sources_html(answer.citations, answer.retrieved),
             others_html(answer.retrieved, answer.citations),
         ]
@@ -505,6 +521,7 @@ CSS = """
 .rag-text { margin: 0 0 .4em; }
 .rag-abstain { font-style: italic; }
 .rag-copies { display: block; font-size: .85em; opacity: .75; }
+.rag-conflicts { border-left: 3px solid #d97706; padding-left: .6em; margin: .4em 0; }
 .rag-dating { font-size: .85em; opacity: .75; margin: .2em 0 .6em; }
 .rag-draft { white-space: pre-wrap; opacity: .9; }
 .rag-status { display: flex; align-items: center; gap: .55em; font-size: .92em;

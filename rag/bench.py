@@ -5,11 +5,16 @@ of the seed articles and a fixed-length generation, repeated and reported as med
 the ratio to the first setting (machines are noisy; compare within one run).
 `rag bench answer` times the full pipeline on a first question and on a follow-up to it
 (rewritten, then answered); the prompt cache is cleared before each first question.
+`rag bench retrieval` scores retrieval alone (no model) on the standalone answerable questions
+of a question set: share of gold evidence quotes inside the top-k passages, distinct passages
+among them, and time, for each MMR weight with near-duplicate grouping on and off; with
+`--copies` every article is also ingested as a syndicated copy, the case grouping is for.
 Knows nothing about the UI; prints a markdown table.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 from collections.abc import Callable
@@ -75,6 +80,56 @@ def bench_llama(
         f"model {settings.model}, prefill of {len(tokens)} tokens, median of {repeats}",
         "",
         "| threads | batch | prefill tok/s | ratio | generate tok/s |",
+        "|---|---|---|---|---|",
+    ]
+    return "\n".join(head + rows)
+
+
+def bench_retrieval(
+    settings: Settings, corpus: Path, questions: Path, weights: list[float], copies: bool
+) -> str:
+    import tempfile
+
+    from rag.evaluate import load_questions
+    from rag.facts import normalize_text
+    from rag.retrieve import Retriever
+    from rag.store import Store
+
+    cases = [
+        q for q in load_questions(questions) if q.answerable and q.gold_evidence and not q.history
+    ]
+    articles = load_all([corpus])[0]
+    if copies:
+        articles += [
+            dataclasses.replace(a, doc_id=f"{a.doc_id}-wire", text=f"(Wire) — {a.text}")
+            for a in articles
+        ]
+    rows = []
+    with tempfile.TemporaryDirectory() as data_dir:
+        store = Store(settings.replace(data_dir=data_dir))
+        store.sync(articles)
+        for grouping in (True, False):
+            for weight in weights:
+                knobs = {"mmr_weight": weight, "near_duplicate": 0.6 if grouping else 2.0}
+                retriever = Retriever(store, store.settings.replace(**knobs))
+                found, distinct, times = 0.0, 0.0, []
+                for case in cases:
+                    start = time.perf_counter()
+                    hits = retriever.retrieve(case.question)
+                    times.append((time.perf_counter() - start) * 1000)
+                    text = normalize_text(" ".join(h.chunk.text for h in hits))
+                    quotes = [normalize_text(q) for q in case.gold_evidence]
+                    found += sum(q in text for q in quotes) / len(quotes)
+                    distinct += len({normalize_text(h.chunk.text) for h in hits}) / len(hits)
+                rows.append(
+                    f"| {'on' if grouping else 'off'} | {weight:.2f} | {found / len(cases):.3f} "
+                    f"| {distinct / len(cases):.3f} | {statistics.median(times):.0f} |"
+                )
+    head = [
+        f"{len(cases)} standalone answerable questions of {questions}, top {settings.top_k}, "
+        f"{len(articles)} articles" + (" (each also as a syndicated copy)" if copies else ""),
+        "",
+        "| grouping | MMR weight | evidence in top k | distinct passages | median ms |",
         "|---|---|---|---|---|",
     ]
     return "\n".join(head + rows)

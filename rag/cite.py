@@ -18,12 +18,12 @@ from itertools import pairwise
 
 from rag.chunk import Chunk, sentence_spans
 from rag.facts import (
-    QUANTITY_PATTERN,
     citation_markers,
     contains_phrase,
     extract_quantities,
     missing_claims,
     normalize_text,
+    quantities_in_context,
     quantities_within,
     strip_citation_markers,
 )
@@ -93,15 +93,7 @@ def _numbers_in_place(claim: str, passage: str) -> bool:
     that also holds a word next to the number in the claim ("4 foreign leaders" needs a sentence
     with both 4 and "foreign"; "fourth summit" is not one)."""
     sentences = [normalize_text(passage[a:b]) for a, b in sentence_spans(passage)]
-    claim = normalize_text(strip_citation_markers(claim))
-    matches = list(QUANTITY_PATTERN.finditer(claim))
-    bounds = [0, *(x for m in matches for x in m.span()), len(claim)]
-    gaps = [claim[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
-    for n, match in enumerate(matches):
-        if not any(ch.isdigit() for ch in match.group()):
-            continue
-        words = [t for t in tokenize(gaps[n])[-1:] + tokenize(gaps[n + 1])[:1] if t.isalpha()]
-        (quantity,) = extract_quantities(match.group())[:1]
+    for quantity, words in quantities_in_context(claim):
         if words and not any(
             quantities_within([quantity], extract_quantities(s)) and set(words) & set(tokenize(s))
             for s in sentences

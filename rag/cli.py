@@ -29,6 +29,22 @@ def answer_json(answer: Any) -> dict[str, Any]:
         "signals": answer.signals,
         "as_of": answer.as_of,
         "resolved_dates": [{"text": r.text, "date": r.value} for r in answer.resolved_dates],
+        "conflicts": [
+            {
+                "claim": c.claim,
+                "stated": c.stated,
+                "marker": c.cited.marker,
+                "other": {
+                    "doc_id": c.other.doc_id,
+                    "title": c.other.title,
+                    "date": c.other.date,
+                    "chunk_id": c.other.chunk_id,
+                    "quote": c.other_quote,
+                    "value": c.other_value,
+                },
+            }
+            for c in answer.conflicts
+        ],
         "citations": [
             {
                 "marker": c.marker,
@@ -104,6 +120,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"  {r.text} = {r.value}")
     if answer.as_of:
         print(f"  as of {answer.as_of} (the newest cited article)")
+    for c in answer.conflicts:
+        print(
+            f"  sources differ: [{c.cited.marker}] ({c.cited.chunk.date or 'undated'}) says "
+            f"{c.stated}; {c.other.title} ({c.other.date or 'undated'}) says {c.other_value}: "
+            f"“{c.other_quote}”"
+        )
     for c in answer.citations:
         print(
             f"[{c.marker}] {c.chunk.title} ({c.chunk.date or 'undated'}) {c.chunk.doc_id}\n"
@@ -156,6 +178,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.what == "llama":
         print(bench.bench_llama(settings, args.corpus, args.threads, args.batch, args.repeats))
+    elif args.what == "retrieval":
+        print(bench.bench_retrieval(settings, args.corpus, args.questions, args.mmr, args.copies))
     else:
         print(bench.bench_answer(settings, args.corpus, args.repeats))
     return 0
@@ -227,12 +251,15 @@ def parser() -> argparse.ArgumentParser:
     calibration.add_argument("--out", type=Path, help="default RUN/calibration.json")
     calibration.set_defaults(run=cmd_calibrate)
 
-    bench = sub.add_parser("bench", help="time model settings, or first vs follow-up answers")
-    bench.add_argument("what", choices=["llama", "answer"])
+    bench = sub.add_parser("bench", help="time model settings, answers, or score retrieval")
+    bench.add_argument("what", choices=["llama", "answer", "retrieval"])
     bench.add_argument("--corpus", type=Path, default=DEFAULT_ARTICLES)
     bench.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     bench.add_argument("--batch", type=int, nargs="+", default=[128, 512])
     bench.add_argument("--repeats", type=int, default=3)
+    bench.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    bench.add_argument("--mmr", type=float, nargs="+", default=[1.0, 0.8, 0.6])
+    bench.add_argument("--copies", action="store_true", help="add a syndicated copy of each")
     bench.set_defaults(run=cmd_bench)
 
     models = sub.add_parser("models", help="list known models, or assemble and verify some")

@@ -271,6 +271,7 @@ def error_prediction(question_id: str, exc: BaseException) -> Prediction:
         "signals": {},
         "as_of": None,
         "resolved_dates": [],
+        "conflicts": [],
         "citations": [],
         "retrieved": [],
         "timings_ms": {},

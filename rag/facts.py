@@ -5,7 +5,7 @@ quotes and dashes; `extract_quantities` reads numbers with their scale and unit,
 "33 per cent" equals "33%" and "US$1.05bn" equals "1,050 million"; `capitalised_names` finds
 names by a simple heuristic; `missing_claims` lists the numbers and names of a text that no
 source states. Used both to verify answers and to score them.
-Knows nothing about models, Chroma, questions files or the CLI; standard library only.
+Knows nothing about models, Chroma, questions files or the CLI; words are rag.keyword's tokens.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from rag.keyword import tokenize
 
 QUANTITY_REL_TOL = 0.005  # two quantities are the same within 0.5% of the larger one
 
@@ -182,6 +184,22 @@ def extract_quantities(text: str) -> list[Quantity]:
     a unit word after it ("percent", "per cent", "dollars", ...). Numbers glued to a letter
     before them ("G7") are not quantities."""
     return [_quantity(m) for m in QUANTITY_PATTERN.finditer(normalize_text(text))]
+
+
+def quantities_in_context(text: str) -> list[tuple[Quantity, list[str]]]:
+    """Each quantity written with digits, with the content words right beside it (the last one
+    before, the first one after): "4 foreign leaders came" gives (4, ["foreign"]) and
+    "exports grew 33%" gives (33%, ["grew"])."""
+    text = normalize_text(strip_citation_markers(text))
+    matches = list(QUANTITY_PATTERN.finditer(text))
+    bounds = [0, *(x for m in matches for x in m.span()), len(text)]
+    gaps = [text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
+    found = []
+    for n, match in enumerate(matches):
+        if any(ch.isdigit() for ch in match.group()):
+            words = tokenize(gaps[n])[-1:] + tokenize(gaps[n + 1])[:1]
+            found.append((_quantity(match), [w for w in words if w.isalpha()]))
+    return found
 
 
 def quantities_only(text: str) -> list[Quantity]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from rag import app, dates
+from rag import app, conflicts, dates
 from rag.answer import Answer, Status, Token
 from rag.chunk import Chunk
 from rag.cite import Citation
@@ -50,6 +50,7 @@ def answer(**fields: Any) -> Answer:
         "candidate": "",
         "as_of": None,
         "resolved_dates": [],
+        "conflicts": [],
         "citations": [],
         "retrieved": [],
         "dropped": [],
@@ -198,6 +199,21 @@ def test_a_cited_passage_lists_its_syndicated_copies() -> None:
     html = app.sources_html([cited], [found])
     assert "Same passage also in:" in html and "Wire &lt;b&gt;copy&lt;/b&gt;" in html
     assert "Same passage also in:" not in app.sources_html([cited], [hit(original, 1)])
+
+
+def test_conflicting_sources_are_shown_with_their_dates() -> None:
+    ours = chunk("d1:0", text="Leaders of 26 countries came.")
+    theirs = chunk("d2:0", text="Leaders of 25 countries came.", date="2025-09-05")
+    cited = citation(1, ours, "Leaders of 26 countries came.")
+    clash = conflicts.Conflict(
+        "Leaders of 26 countries came.", "26", cited, theirs, "Leaders of 25 countries came.", "25"
+    )
+    html = app.render_answer(
+        answer(text="Leaders of 26 countries came [1].", citations=[cited], conflicts=[clash])
+    )
+    assert "Sources differ" in html
+    assert "(2025-09-04) says <b>26</b>" in html and "2025-09-05" in html
+    assert "says <b>25</b>" in html
 
 
 def test_abstention_links_its_closest_sentence_and_says_why() -> None:

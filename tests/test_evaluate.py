@@ -329,7 +329,7 @@ def an_answer(text: str) -> Answer:
     hit = Hit(source, rank=1, score=0.5, similarity=0.7)
     return Answer(
         question="q", query="rewritten", text=text, abstained=False, abstain_reason="",
-        confidence=1.0, signals={}, candidate=text, as_of=None, resolved_dates=[],
+        confidence=1.0, signals={}, candidate=text, as_of=None, resolved_dates=[], conflicts=[],
         citations=[citation], retrieved=[hit], dropped=[], removed=[], draft=text,
         timings_ms={"total": 5.0}, usage={}, model_file="m.gguf", model_sha256="abc",
     )  # fmt: skip

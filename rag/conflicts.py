@@ -1,0 +1,79 @@
+"""Finds where the sources disagree with an answer on a number: a count, an amount, a year.
+
+For each number an answer sentence states (written with digits), another article's sentence
+on the same topic that gives a different number for the same thing is a conflict: it shares a
+word beside the number ("26 leaders" / "25 leaders"), has the same unit, and holds at least
+`MIN_TOPIC_OVERLAP` of the answer sentence's content words. The answer keeps its (verified)
+sentence; the conflict is shown beside it with both sources and their dates, so no figure is
+picked silently.
+Knows nothing about models, retrieval or the UI: strings, `Chunk`s and `Citation`s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.chunk import Chunk, sentence_spans
+from rag.cite import Citation, word_support
+from rag.facts import (
+    QUANTITY_PATTERN,
+    Quantity,
+    citation_markers,
+    normalize_text,
+    quantities_in_context,
+    same_quantity,
+    strip_citation_markers,
+)
+
+MIN_TOPIC_OVERLAP = 0.8  # high: a false "sources differ" misleads more than a missed one
+
+
+@dataclass(frozen=True)
+class Conflict:
+    claim: str  # the answer sentence, without markers
+    stated: str  # the number as the answer states it
+    cited: Citation  # the source the answer cites for it
+    other: Chunk  # a passage of another article
+    other_quote: str  # its sentence that gives another number
+    other_value: str  # that number as written there
+
+
+def find(text: str, citations: Sequence[Citation], sources: Sequence[Chunk]) -> list[Conflict]:
+    """The conflicts between the answer `text` (markers numbered as `citations`) and the
+    passages of `sources` from articles the sentence does not cite."""
+    by_marker = {c.marker: c for c in citations}
+    found: list[Conflict] = []
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        cited = [by_marker[m] for m in sorted(citation_markers(sentence)) if m in by_marker]
+        if not cited:
+            continue
+        claim = strip_citation_markers(sentence).strip()
+        cited_docs = {c.chunk.doc_id for c in cited}
+        for quantity, words in quantities_in_context(claim):
+            for chunk in sources:
+                if chunk.doc_id in cited_docs:
+                    continue
+                if hit := _disagreeing(claim, quantity, set(words), chunk):
+                    quote, value = hit
+                    found.append(Conflict(claim, quantity.text, cited[0], chunk, quote, value))
+                    break
+    return found
+
+
+def _disagreeing(
+    claim: str, quantity: Quantity, words: set[str], chunk: Chunk
+) -> tuple[str, str] | None:
+    """The first sentence of the chunk on the claim's topic that gives another value for this
+    quantity, with that value."""
+    topic = QUANTITY_PATTERN.sub(" ", normalize_text(claim))
+    for a, b in sentence_spans(chunk.text):
+        sentence = chunk.text[a:b]
+        if word_support(topic, sentence) < MIN_TOPIC_OVERLAP:
+            continue
+        for other, beside in quantities_in_context(sentence):
+            same_thing = bool(words & set(beside)) and other.unit == quantity.unit
+            if same_thing and not same_quantity(other, quantity):
+                return sentence, other.text
+    return None

@@ -1,0 +1,55 @@
+"""Sources that disagree with an answer on a number (rag.conflicts)."""
+
+from __future__ import annotations
+
+from rag import conflicts
+from rag.chunk import Chunk
+from rag.cite import Citation
+
+
+def source(doc_id: str, text: str, date: str = "2025-09-04") -> Chunk:
+    return Chunk(f"{doc_id}:0", doc_id, f"Title {doc_id}", date, 0, 0, len(text), text)
+
+
+AP = source("ap", "Leaders of 26 countries attended the parade in Beijing. Kim arrived on Tuesday.")
+WIRE = source("wire", "Leaders from 25 countries attended the parade in Beijing.", "2025-09-05")
+TRADE = source("trade", "Exports grew 33% to $1.05 billion in the first half of 2025.")
+
+
+def cite(chunk: Chunk, quote: str, marker: int = 1) -> Citation:
+    start = chunk.text.index(quote)
+    return Citation(marker, chunk, quote, start, start + len(quote))
+
+
+def test_another_article_giving_another_count_is_a_conflict() -> None:
+    quote = "Leaders of 26 countries attended the parade in Beijing."
+    found = conflicts.find(
+        "Leaders of 26 countries attended the parade [1].", [cite(AP, quote)], [AP, WIRE, TRADE]
+    )
+    (conflict,) = found
+    assert (conflict.stated, conflict.other.doc_id, conflict.other_value) == ("26", "wire", "25")
+    assert conflict.other_quote == "Leaders from 25 countries attended the parade in Beijing."
+    assert conflict.cited.chunk.doc_id == "ap"
+
+
+def test_agreeing_unrelated_or_same_article_numbers_are_no_conflict() -> None:
+    quote = "Leaders of 26 countries attended the parade in Beijing."
+    agreeing = source("wire", "Leaders from 26 countries attended the parade in Beijing.")
+    text = "Leaders of 26 countries attended the parade [1]."
+    assert conflicts.find(text, [cite(AP, quote)], [AP, agreeing, TRADE]) == []
+    # the cited article itself is never a conflicting source
+    assert conflicts.find(text, [cite(AP, quote)], [AP]) == []
+    # a sentence without markers cites nothing to compare
+    assert conflicts.find("Leaders of 26 countries attended.", [], [AP, WIRE]) == []
+
+
+def test_a_different_number_on_another_topic_is_no_conflict() -> None:
+    quote = "Exports grew 33% to $1.05 billion in the first half of 2025."
+    other = source("wire", "Imports grew 20% to $210 million in the first half of 2025.")
+    text = "Exports grew 33% in the first half of 2025 [1]."
+    # 20% sits beside "grew" with the same unit, but imports are another topic: the sentence
+    # holds 3 of the claim's 4 content words, under the overlap a conflict needs
+    assert conflicts.find(text, [cite(TRADE, quote)], [TRADE, other]) == []
+    same_topic = source("wire", "Exports grew 30% in the first half of 2025, customs said.")
+    (conflict,) = conflicts.find(text, [cite(TRADE, quote)], [TRADE, same_topic])
+    assert (conflict.stated, conflict.other_value) == ("33%", "30%")
