@@ -94,7 +94,7 @@ class Answerer:
         self.settings = settings
         self.store = store or Store(settings)
         self.retriever = Retriever(self.store)
-        self.calibration = calibrate.load(settings.calibration)
+        self.calibration = calibrate.load(settings.calibration, settings.model)
         self._model = model
 
     @property

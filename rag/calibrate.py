@@ -5,8 +5,8 @@ to this question), `relevance` (cosine similarity of the closest cited passage t
 question) and `kept` (share of the draft's sentences that survived verification).
 A logistic model maps them to a confidence; `fit` learns its weights from labelled signals
 (an eval run: `rag calibrate RUN_DIR`) by L2-regularised Newton steps. The weights that ship
-(`calibration.json` beside this module) were fit on the dev split with the default model;
-without a file the confidence is the judge's P(yes) itself.
+(`calibration.json` beside this module) were fit on the dev split for the default model and
+apply only to it; otherwise, without a file, the confidence is the judge's P(yes) itself.
 Knows nothing about models, retrieval or the CLI.
 """
 
@@ -32,6 +32,7 @@ class Calibration:
     bias: float
     weights: tuple[float, ...]  # one per FEATURES entry
     fitted_on: str = ""  # what the weights were learnt from
+    model: str = ""  # the model whose judge they were learnt for ("" = any)
 
     def confidence(self, signals: Mapping[str, float]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features(signals), strict=True))
@@ -39,7 +40,8 @@ class Calibration:
 
     def save(self, path: Path) -> None:
         data = {"bias": self.bias, "weights": dict(zip(FEATURES, self.weights, strict=True))}
-        path.write_text(json.dumps(data | {"fitted_on": self.fitted_on}, indent=2) + "\n")
+        data |= {"model": self.model, "fitted_on": self.fitted_on}
+        path.write_text(json.dumps(data, indent=2) + "\n")
 
 
 IDENTITY = Calibration(0.0, (1.0, 0.0, 0.0), "none: the judge's P(yes)")
@@ -52,7 +54,10 @@ def features(signals: Mapping[str, float]) -> list[float]:
 
 
 def fit(
-    rows: Sequence[tuple[Mapping[str, float], bool]], l2: float = 1.0, fitted_on: str = ""
+    rows: Sequence[tuple[Mapping[str, float], bool]],
+    l2: float = 1.0,
+    fitted_on: str = "",
+    model: str = "",
 ) -> Calibration:
     """Logistic regression of correctness on the signals (bias not penalised)."""
     if len({label for _, label in rows}) < 2:
@@ -69,11 +74,12 @@ def fit(
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return Calibration(float(w[0]), tuple(float(v) for v in w[1:]), fitted_on)
+    return Calibration(float(w[0]), tuple(float(v) for v in w[1:]), fitted_on, model)
 
 
-def load(path: str = "") -> Calibration:
-    """The calibration in `path`, else the packaged one, else the judge's P(yes)."""
+def load(path: str = "", model: str = "") -> Calibration:
+    """The calibration in `path`; else the packaged one when it was fit for `model`; else the
+    judge's P(yes) (another model's judge speaks on another scale)."""
     file = Path(path).expanduser() if path else PACKAGED
     if not file.is_file():
         if path:
@@ -82,6 +88,8 @@ def load(path: str = "") -> Calibration:
     try:
         data = json.loads(file.read_text())
         weights = tuple(float(data["weights"][name]) for name in FEATURES)
-        return Calibration(float(data["bias"]), weights, str(data.get("fitted_on", "")))
+        fitted_on, fitted_for = str(data.get("fitted_on", "")), str(data.get("model", ""))
+        found = Calibration(float(data["bias"]), weights, fitted_on, fitted_for)
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"calibration file {file} is malformed: {exc}") from None
+    return found if path or found.model in ("", model) else IDENTITY

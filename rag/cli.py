@@ -161,7 +161,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from rag.evaluate import calibration_rows
 
     rows = calibration_rows(args.folder)
-    fitted = calibrate.fit(rows, fitted_on=f"{len(rows)} answers of the eval run {args.folder}")
+    settings = _settings(args)
+    fitted_on = f"{len(rows)} answers of the eval run {args.folder}"
+    fitted = calibrate.fit(rows, fitted_on=fitted_on, model=settings.model)
     out = args.out or args.folder / "calibration.json"
     fitted.save(out)
     right = sum(label for _, label in rows)

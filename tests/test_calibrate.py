@@ -37,10 +37,17 @@ def test_fit_needs_both_outcomes() -> None:
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "calibration.json"
-    fitted = calibrate.Calibration(-1.5, (0.8, 2.0, 0.5), "dev split")
+    fitted = calibrate.Calibration(-1.5, (0.8, 2.0, 0.5), "dev split", "qwen2.5-1.5b")
     fitted.save(path)
     assert calibrate.load(str(path)) == fitted
+    assert calibrate.load(str(path), "another-model") == fitted  # a file named: always used
     assert json.loads(path.read_text())["weights"] == {"judge": 0.8, "relevance": 2.0, "kept": 0.5}
+
+
+def test_the_packaged_calibration_applies_to_its_own_model_only() -> None:
+    packaged = calibrate.load("", "qwen2.5-1.5b")
+    assert packaged.model == "qwen2.5-1.5b" and packaged != calibrate.IDENTITY
+    assert calibrate.load("", "qwen2.5-0.5b") == calibrate.IDENTITY
 
 
 def test_load_reports_a_missing_or_malformed_file(tmp_path: Path) -> None:
