@@ -52,7 +52,7 @@ class Settings:
     # word 5-gram Jaccard overlap at which two passages count as copies of one story (>1: off)
     near_duplicate: float = 0.6
     # maximal marginal relevance: 1 keeps the fused ranking, lower favours unlike passages
-    mmr_weight: float = 1.0
+    mmr_weight: float = 0.85
     # model context window in tokens
     n_ctx: int = 4096
     # tokens reserved for the answer

@@ -406,9 +406,16 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         raise RagError(f"cannot read {path}: {exc}") from None
 
 
-def load_baseline(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """A baseline run's scores and summary (recomputed when metrics.json lacks one)."""
+def load_baseline(
+    folder: Path, ids: Iterable[str] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A baseline run's scores and summary (recomputed when metrics.json lacks one); with
+    `ids`, only those questions, so a split compares with the same split of the baseline."""
     scores = read_jsonl(folder / "scores.jsonl")
+    if ids is not None:
+        wanted = set(ids)
+        kept = [s for s in scores if s.get("id") in wanted]
+        return kept, report.summarize(kept)
     try:
         summary = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))["summary"]
     except (OSError, ValueError, KeyError, TypeError):
@@ -530,7 +537,7 @@ def run(
 
     chosen = load_questions(questions, split, limit)
     gate_list = load_gates(gates, split) if gates else []
-    before = load_baseline(baseline) if baseline else None
+    before = load_baseline(baseline, [q.id for q in chosen]) if baseline else None
     out = out or default_out()
     store = Store(settings)
     articles = ensure_corpus(store, corpus)

@@ -383,6 +383,19 @@ def test_baseline_without_metrics_json_is_summarized_from_its_scores(tmp_path: P
         evaluate.load_baseline(tmp_path / "nothing")
 
 
+def test_a_split_compares_with_the_same_questions_of_the_baseline(tmp_path: Path) -> None:
+    rows = [
+        {"id": q, "category": "factoid", "all_slots": v, "timings_ms": {}}
+        for q, v in (("q1", 1), ("q2", 0), ("q3", 0))
+    ]
+    evaluate.write_jsonl(tmp_path / "scores.jsonl", rows)
+    evaluate.write_json(tmp_path / "metrics.json", {"summary": {"counts": {"questions": 3}}})
+    scores, summary = evaluate.load_baseline(tmp_path, ["q1", "q2"])
+    assert [s["id"] for s in scores] == ["q1", "q2"]
+    assert summary["counts"]["questions"] == 2
+    assert summary["overall"]["all_slots"]["mean"] == 0.5
+
+
 # ------------------------------------------------------------------------------------ slow
 
 
