@@ -1,10 +1,18 @@
-"""Pure helpers of rag.answer: the dating of an answer from its citations."""
+"""rag.answer: dating an answer from its citations, and the decisions to answer or abstain
+(a scripted model and store: the real ones are exercised by tests/test_ask.py)."""
 
 from __future__ import annotations
 
-from rag.answer import absolute_dates, newest_date
+from types import SimpleNamespace
+
+import pytest
+
+from rag.answer import Answerer, absolute_dates, newest_date
 from rag.chunk import Chunk
 from rag.cite import Citation
+from rag.config import Settings
+from rag.llm import Generation
+from rag.retrieve import Hit
 
 
 def cited(marker: int, date: str | None, text: str = "Kim arrived on Tuesday.") -> Citation:
@@ -32,3 +40,89 @@ def test_relative_dates_resolve_against_the_article_each_sentence_cites() -> Non
 
 def test_an_undated_article_resolves_nothing() -> None:
     assert absolute_dates("Kim arrived on Tuesday [1].", [cited(1, None)]) == []
+
+
+# ------------------------------------------------- the answering logic, with a scripted model
+
+
+class ScriptedModel:
+    """Replies with a fixed draft and a fixed P(yes); counts a token per word."""
+
+    name = file = "scripted.gguf"
+    sha256 = "0" * 64
+    n_ctx = 4096
+
+    def __init__(self, draft: str, yes: float) -> None:
+        self.draft, self.yes = draft, yes
+
+    def count_tokens(self, messages: list[dict[str, str]]) -> int:
+        return sum(len(m["content"].split()) for m in messages)
+
+    def forget(self) -> None: ...
+
+    def generate(self, messages: list[dict[str, str]], max_tokens: int) -> Generation:
+        return Generation(iter([self.draft]))
+
+    def yes_probability(self, messages: list[dict[str, str]]) -> float:
+        return self.yes
+
+
+class SameVectors:
+    """Every text embeds to one vector: every similarity is 1."""
+
+    def encode(self, texts: list[str]) -> list[list[float]]:
+        return [[1.0, 0.0] for _ in texts]
+
+
+class OneChunkStore:
+    def __init__(self, settings: Settings) -> None:
+        self.settings, self.embedder = settings, SameVectors()
+
+    def count(self) -> int:
+        return 1
+
+
+PASSAGE = "Kim Jong Un arrived in Beijing on Tuesday. He travelled by armoured train."
+SOURCE = Chunk("a:0", "a", "Kim in Beijing", "2025-09-04", 0, 0, len(PASSAGE), PASSAGE)
+
+
+def answerer(draft: str, yes: float, similarity: float = 0.6) -> Answerer:
+    settings = Settings(model="scripted")  # no calibration ships for it: confidence = P(yes)
+    result = Answerer(settings, OneChunkStore(settings), ScriptedModel(draft, yes))  # type: ignore[arg-type]
+    hit = Hit(SOURCE, 1, 0.03, similarity)
+    result.retriever = SimpleNamespace(retrieve=lambda query: [hit])  # type: ignore[assignment]
+    return result
+
+
+def test_a_verified_answer_the_judge_believes_is_given_with_its_confidence() -> None:
+    answer = answerer("Kim arrived in Beijing on Tuesday [1].", yes=0.9).ask("When did Kim arrive?")
+    assert not answer.abstained and answer.abstain_reason == ""
+    assert answer.text == "Kim arrived in Beijing on Tuesday [1]."
+    assert answer.confidence == 0.9 and answer.signals["judge"] == 0.9
+    assert answer.as_of == "2025-09-04"
+    assert [(r.text, r.value) for r in answer.resolved_dates] == [("Tuesday", "2 September 2025")]
+
+
+def test_low_confidence_abstains_and_quotes_the_closest_sentence() -> None:
+    answer = answerer("Kim arrived in Beijing on Tuesday [1].", yes=0.2).ask("When did Kim arrive?")
+    assert answer.abstained and answer.abstain_reason == "confidence 0.20 is below 0.50"
+    assert answer.confidence == 0.2  # still reported: it is why the answer abstained
+    assert answer.candidate == "Kim arrived in Beijing on Tuesday [1]."
+    (closest,) = answer.citations
+    assert closest.quote in PASSAGE and f"[1]: “{closest.quote}”" in answer.text
+    assert answer.as_of is None and answer.resolved_dates == []
+
+
+@pytest.mark.parametrize(
+    ("draft", "similarity", "reason"),
+    [
+        ("NOT IN SOURCES", 0.6, "the model found no answer in the sources"),
+        ("Kim flew to Paris on Monday [1].", 0.6, "no sentence of the draft is backed"),
+        ("Kim arrived in Beijing [1].", 0.6, "the answer holds no time"),
+        ("Kim arrived in Beijing on Tuesday [1].", 0.1, "no passage is close to the question"),
+    ],
+)
+def test_each_check_can_decline(draft: str, similarity: float, reason: str) -> None:
+    answer = answerer(draft, yes=0.99, similarity=similarity).ask("When did Kim arrive?")
+    assert answer.abstained and answer.abstain_reason.startswith(reason)
+    assert "judge" not in answer.signals and answer.confidence is None
