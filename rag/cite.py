@@ -2,10 +2,12 @@
 
 Contract: every kept sentence carries at least one citation to a source holding a passage
 (one sentence, or two adjacent ones) that states its numbers and names and shares most of
-its content words; that passage is the citation's quote. A sentence citing the wrong source
-is re-pointed to the source that backs it best; a sentence no source backs is removed and
-reported. Markers are renumbered 1..k in order of first use, so the text and the citation
-list always agree. A draft that says NOT_FOUND, or keeps no sentence, abstains.
+its content words; that passage is the citation's quote. A compound sentence ("…, and …",
+"…; …") may instead have each clause backed by its own passage, and then cites them all.
+A sentence citing the wrong source is re-pointed to the source that backs it best; a sentence
+no source backs is removed and reported. Markers are renumbered 1..k in order of first use,
+so the text and the citation list always agree. A draft that says NOT_FOUND, or keeps no
+sentence, abstains.
 Knows nothing about models, retrieval or Chroma: it works on strings and `Chunk`s.
 """
 
@@ -65,11 +67,13 @@ def word_support(claim: str, passage: str) -> float:
     return len(words & set(tokenize(normalize_text(passage)))) / len(words)
 
 
-def support(claim: str, chunk: Chunk, given: str = "") -> Span | None:
+def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Span | None:
     """Offsets in chunk.text of the passage that backs the claim best, or None.
 
     Names and numbers the claim repeats from `given` (the question) need no backing: the user
-    supplied them. The claim's other words still must be in the passage.
+    supplied them. The claim's other words still must be in the passage. A name may also be
+    the long form of one in the passage: "Kim Jong Un" is backed by a passage saying "Kim"
+    when the rest of the same `article` (its other passages in the prompt) names him in full.
 
     Numbers must sit beside the claim's words: "4 leaders" is not backed by "26 leaders" in
     one sentence and "fourth summit" in another."""
@@ -78,7 +82,11 @@ def support(claim: str, chunk: Chunk, given: str = "") -> Span | None:
     best: tuple[float, int, int, int] | None = None
     for start, end in windows:
         passage = chunk.text[start:end]
-        missing = [m for m in missing_claims(claim, [passage]) if not contains_phrase(given, m)]
+        missing = [
+            m
+            for m in missing_claims(claim, [passage])
+            if not contains_phrase(given, m) and not _long_form(m, claim, passage, article)
+        ]
         if missing or not _numbers_in_place(claim, passage):
             continue
         score = word_support(claim, passage)
@@ -86,6 +94,19 @@ def support(claim: str, chunk: Chunk, given: str = "") -> Span | None:
         if score >= MIN_WORD_SUPPORT and (best is None or candidate > best):
             best = candidate
     return (best[2], best[3]) if best else None
+
+
+def _long_form(name: str, claim: str, passage: str, article: str) -> bool:
+    """Whether `name` is the article's full form of a name the passage shortens: the article
+    holds it, and the passage holds a word of the claim's run of capitalised words around it
+    ("Kim" of "Kim Jong Un")."""
+    if not article or not contains_phrase(article, name):
+        return False
+    start = claim.find(name)
+    if start < 0:
+        return False
+    before = re.findall(r"(?:[A-Z][\w'’-]*\s)*$", claim[:start])[0].split()
+    return any(contains_phrase(passage, word) for word in [*before, *name.split()])
 
 
 def _numbers_in_place(claim: str, passage: str) -> bool:
@@ -102,12 +123,19 @@ def _numbers_in_place(claim: str, passage: str) -> bool:
     return True
 
 
+def _rest_of_article(chunk: Chunk, sources: Sequence[Chunk]) -> str:
+    return "\n".join(c.text for c in sources if c.doc_id == chunk.doc_id and c is not chunk)
+
+
 def _supporters(
     claim: str, cited: set[int], sources: Sequence[Chunk], given: str
 ) -> dict[int, Span]:
     """The cited sources that back the claim, with their passages; when none does, the one
     source that backs it best."""
-    found = {m: support(claim, c, given) for m, c in enumerate(sources, start=1)}
+    found = {
+        m: support(claim, c, given, _rest_of_article(c, sources))
+        for m, c in enumerate(sources, start=1)
+    }
     backing = {m: span for m, span in found.items() if span and m in cited}
     if backing:
         return backing
@@ -116,6 +144,28 @@ def _supporters(
         key=lambda item: -word_support(claim, sources[item[0] - 1].text[slice(*item[1])]),
     )
     return dict(ranked[:1])
+
+
+_CLAUSE_BREAK = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
+
+
+def _clauses_supporters(
+    claim: str, cited: set[int], sources: Sequence[Chunk], given: str
+) -> dict[int, Span]:
+    """For a compound sentence ("X arrived on Tuesday, and Y was forged in the Korean War")
+    whose clauses come from different passages: the supporters of every clause, or nothing
+    when any clause has none."""
+    clauses = [c for c in _CLAUSE_BREAK.split(claim) if c.strip()]
+    if len(clauses) < 2:
+        return {}
+    found: dict[int, Span] = {}
+    for clause in clauses:
+        backing = _supporters(clause, cited, sources, given)
+        if not backing:
+            return {}
+        for marker, span in backing.items():
+            found.setdefault(marker, span)
+    return found
 
 
 def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = "") -> Checked:
@@ -136,6 +186,8 @@ def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = 
         if not claim:
             continue
         supporters = _supporters(claim, citation_markers(sentence), sources, question)
+        if not supporters:
+            supporters = _clauses_supporters(claim, citation_markers(sentence), sources, question)
         if not supporters:
             removed.append(claim)
             continue

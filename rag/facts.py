@@ -1,10 +1,10 @@
 """Checkable facts in text: normalised wording, quantities and names.
 
 Contract: pure, deterministic functions. `normalize_text` folds case, unicode forms, curly
-quotes and dashes; `extract_quantities` reads numbers with their scale and unit, so
-"33 per cent" equals "33%" and "US$1.05bn" equals "1,050 million"; `capitalised_names` finds
-names by a simple heuristic; `missing_claims` lists the numbers and names of a text that no
-source states. Used both to verify answers and to score them.
+quotes, dashes and abbreviated months; `extract_quantities` reads numbers with their scale and
+unit, so "33 per cent" equals "33%" and "US$1.05bn" equals "1,050 million";
+`capitalised_names` finds names by a simple heuristic; `missing_claims` lists the numbers and
+names of a text that no source states. Used both to verify answers and to score them.
 Knows nothing about models, Chroma, questions files or the CLI; words are rag.keyword's tokens.
 """
 
@@ -45,10 +45,20 @@ _CHAR_MAP = str.maketrans(
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
+_MONTH_ABBREVIATIONS = {
+    "jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june",
+    "jul": "july", "aug": "august", "sep": "september", "sept": "september", "oct": "october",
+    "nov": "november", "dec": "december",
+}  # fmt: skip
+_ABBREVIATED_DATE = re.compile(rf"\b({'|'.join(_MONTH_ABBREVIATIONS)})\.? ?(?=\d)")
+
+
 def normalize_text(text: str) -> str:
-    """NFKC, straight quotes and hyphens, case-folded, runs of whitespace as one space."""
+    """NFKC, straight quotes and hyphens, case-folded, runs of whitespace as one space, and
+    months abbreviated before a day written out ("Sept. 4" -> "september 4")."""
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP).casefold()
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    return _ABBREVIATED_DATE.sub(lambda m: _MONTH_ABBREVIATIONS[m[1]] + " ", text)
 
 
 def contains_phrase(text: str, phrase: str) -> bool:

@@ -383,3 +383,40 @@ def test_names_repeated_from_the_question_need_no_backing() -> None:
     assert check(draft, [source], NOT_FOUND).abstained
     kept = check(draft, [source], NOT_FOUND, question)
     assert not kept.abstained and kept.citations[0].quote == source.text
+
+
+def _article_chunk(position: int, text: str, doc: str = "a") -> Chunk:
+    return Chunk(f"{doc}:{position}", doc, "T", "2025-09-04", position, 0, len(text), text)
+
+
+FULL_NAME = _article_chunk(0, "North Korean leader Kim Jong Un met Xi Jinping in Beijing.")
+SHORT_NAME = _article_chunk(1, "Kim arrived in Beijing on Tuesday, his first trip since 2019.")
+OTHER_ARTICLE = _article_chunk(0, "Vladimir Putin attended the parade.", doc="b")
+
+
+@pytest.mark.parametrize(
+    ("draft", "kept"),
+    [
+        ("Kim Jong Un arrived in Beijing on Tuesday [2].", True),  # the article names him in full
+        ("Xi Jinping arrived in Beijing on Tuesday [2].", False),  # another person of the article
+        ("Vladimir Putin arrived in Beijing on Tuesday [2].", False),  # a name from elsewhere
+    ],
+)
+def test_a_passage_may_shorten_a_name_its_article_gives_in_full(draft: str, kept: bool) -> None:
+    checked = check(draft, [FULL_NAME, SHORT_NAME, OTHER_ARTICLE], NOT_FOUND, "When?")
+    assert bool(checked.claims) is kept
+    if kept:
+        (citation,) = checked.citations
+        assert citation.chunk is SHORT_NAME
+
+
+def test_a_compound_sentence_may_cite_one_passage_a_clause() -> None:
+    arrival = _article_chunk(0, "Kim arrived in Beijing on Tuesday by armoured train.")
+    war = _article_chunk(1, "The alliance was forged in the Korean War.", doc="b")
+    draft = "Kim arrived in Beijing on Tuesday, and the alliance was forged in the Korean War."
+    checked = check(draft, [arrival, war], NOT_FOUND)
+    assert checked.text.endswith("Korean War [1][2].")
+    assert [c.chunk for c in checked.citations] == [arrival, war]
+    # every clause must be backed: an invented one sinks the sentence
+    invented = "Kim arrived in Beijing on Tuesday, and the alliance was forged in 1961."
+    assert check(invented, [arrival, war], NOT_FOUND).abstained

@@ -20,6 +20,9 @@ from rag.facts import Quantity
         ("\uff26\uff55\uff4c\uff4c width", "full width"),
         ("Stra\u00dfe", "strasse"),
         ("2010\u20132012", "2010-2012"),
+        ("Thursday, Sept. 4, 2025", "thursday, september 4, 2025"),
+        ("Aug 31 and Dec.25", "august 31 and december 25"),
+        ("Sept. was dry; the dec. of rain", "sept. was dry; the dec. of rain"),  # no day: left
         ("", ""),
     ],
 )
