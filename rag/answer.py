@@ -187,6 +187,8 @@ class Answerer:
                 self.model.generate(condense.condense_messages(question, history), CONDENSE_TOKENS)
             )
             query = condense.clean_rewrite(reply, question)
+            if query == question:  # no rewrite came back: search with the previous question
+                query = condense.with_context(question, history)
             timings["rewrite"] = _ms(started)
 
         yield Status("searching", query)

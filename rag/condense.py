@@ -3,7 +3,8 @@
 `needs_rewrite` is a cheap test (pronouns, "there", "then", questions with one content word
 at most, such as "What was the date?"); when it
 says no, the question is searched as written. The rewrite itself is done by the chat model
-from the `condense_*` prompts; this module builds those messages and cleans the reply.
+from the `condense_*` prompts; this module builds those messages and cleans the reply. When
+the model returns the question unchanged, the previous user turn is searched with it.
 Knows nothing about retrieval or Chroma.
 """
 
@@ -43,6 +44,12 @@ def condense_messages(question: str, history: Sequence[Turn]) -> list[dict[str, 
             "content": render("condense_user", history="\n".join(lines), question=question),
         },
     ]
+
+
+def with_context(question: str, history: Sequence[Turn]) -> str:
+    """The search query when the rewrite failed: the last user turn, then the question."""
+    last = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "")
+    return f"{' '.join(last.split())[:MAX_TURN_CHARS]} {question}".strip()
 
 
 def clean_rewrite(reply: str, question: str) -> str:

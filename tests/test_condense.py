@@ -10,6 +10,7 @@ from rag.condense import (
     clean_rewrite,
     condense_messages,
     needs_rewrite,
+    with_context,
 )
 
 HISTORY = [
@@ -126,3 +127,9 @@ def test_clean_rewrite(reply: str, expected: str) -> None:
 def test_clean_rewrite_keeps_a_long_but_reasonable_line() -> None:
     line = "y" * (4 * len(QUESTION) + 200)
     assert clean_rewrite(line, QUESTION) == line
+
+
+def test_with_context_puts_the_last_user_turn_before_the_question() -> None:
+    assert with_context("Who reported that?", HISTORY).endswith(" Who reported that?")
+    assert with_context("Who reported that?", HISTORY).startswith(HISTORY[-2]["content"][:20])
+    assert with_context("Why?", []) == "Why?"
