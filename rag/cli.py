@@ -160,11 +160,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from rag import calibrate
     from rag.evaluate import calibration_rows
 
-    rows = calibration_rows(args.folder)
+    rows = [row for folder in args.folders for row in calibration_rows(folder)]
     settings = _settings(args)
-    fitted_on = f"{len(rows)} answers of the eval run {args.folder}"
+    runs = ", ".join(str(folder) for folder in args.folders)
+    fitted_on = f"{len(rows)} answers of the eval runs {runs}"
     fitted = calibrate.fit(rows, fitted_on=fitted_on, model=settings.model)
-    out = args.out or args.folder / "calibration.json"
+    out = args.out or args.folders[0] / "calibration.json"
     fitted.save(out)
     right = sum(label for _, label in rows)
     weights = zip(calibrate.FEATURES, fitted.weights, strict=True)
@@ -248,9 +249,9 @@ def parser() -> argparse.ArgumentParser:
 
     calibration = sub.add_parser("calibrate", help="fit answer confidence to an eval run")
     calibration.add_argument(
-        "folder", type=Path, metavar="RUN", help="an eval output folder (rag eval --out)"
+        "folders", type=Path, nargs="+", metavar="RUN", help="eval output folders (rag eval --out)"
     )
-    calibration.add_argument("--out", type=Path, help="default RUN/calibration.json")
+    calibration.add_argument("--out", type=Path, help="default FIRST_RUN/calibration.json")
     calibration.set_defaults(run=cmd_calibrate)
 
     bench = sub.add_parser("bench", help="time model settings, answers, or score retrieval")

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from rag import calibrate
+from rag.cli import main
 from rag.errors import ConfigError
+from rag.evaluate import calibration_rows
 from rag.llm import yes_share
 
 
@@ -70,3 +72,27 @@ def test_load_reports_a_missing_or_malformed_file(tmp_path: Path) -> None:
 )
 def test_yes_share(weights: dict[str, float], expected: float) -> None:
     assert yes_share(weights) == pytest.approx(expected)
+
+
+def _run(folder: Path, rows: list[tuple[str, float, int | None]]) -> Path:
+    """An eval output folder whose answers had these (id, judge P(yes), right?) values."""
+    folder.mkdir()
+    predictions = [{"id": i, "signals": signals(p) if r is not None else {}} for i, p, r in rows]
+    scores = [{"id": i, "candidate_correct": r} for i, _, r in rows]
+    for name, items in (("predictions", predictions), ("scores", scores)):
+        (folder / f"{name}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in items))
+    return folder
+
+
+def test_rag_calibrate_fits_several_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dev = _run(tmp_path / "dev", [("a", 0.9, 1), ("b", 0.8, 1), ("c", 0.4, 0), ("d", 0.7, None)])
+    smoke = _run(tmp_path / "smoke", [("e", 0.3, 0), ("f", 0.85, 0), ("g", 0.95, 1)])
+    assert len(calibration_rows(dev)) == 3  # "d" never reached the confidence step
+    out = tmp_path / "fitted.json"
+    assert main(["--model", "m", "calibrate", str(dev), str(smoke), "--out", str(out)]) == 0
+    fitted = calibrate.load(str(out))
+    assert fitted.model == "m" and "6 answers" in fitted.fitted_on
+    assert fitted.confidence(signals(0.95)) > fitted.confidence(signals(0.3))
+    assert "fit on 6 answers (3 right)" in capsys.readouterr().out
