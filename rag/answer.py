@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from rag import budget, calibrate, cite, condense, conflicts, dates, expect, prompts
 from rag.chunk import Chunk, sentence_spans
 from rag.config import Settings
+from rag.embed import similarity
 from rag.errors import InputError, StoreError
 from rag.facts import citation_markers
 from rag.llm import ChatModel, get_model
@@ -114,15 +115,17 @@ class Answerer:
             )
         return question
 
-    def relevance(self, query: str, passages: Sequence[str]) -> float:
-        """Highest cosine similarity between the query and a passage (0 if none). Passages,
-        not the answer's sentences: a terse answer ("412 metres [1].") is far from any question."""
-        if not passages:
-            return 0.0
-        query_vector, *passage_vectors = self.store.embedder.encode([query, *passages])
-        return max(
-            sum(a * b for a, b in zip(query_vector, v, strict=True)) for v in passage_vectors
-        )
+    def closeness(self, query: str, checked: cite.Checked) -> dict[str, float]:
+        """Embedder signals of a checked answer: `relevance`, the highest cosine similarity of a
+        cited passage to the query (passages, not the answer's sentences: a terse "412 metres
+        [1]." is far from any question), and `support`, the lowest over the answer's sentences
+        of its highest similarity to a cited passage (meaning, beside cite's word check)."""
+        quotes = [c.quote for c in checked.citations]
+        query_vector, *vectors = self.store.embedder.encode([query, *quotes, *checked.claims])
+        quote_vectors, claim_vectors = vectors[: len(quotes)], vectors[len(quotes) :]
+        relevance = max(similarity(query_vector, v) for v in quote_vectors)
+        support = min(max(similarity(c, v) for v in quote_vectors) for c in claim_vectors)
+        return {"relevance": round(relevance, 4), "support": round(support, 4)}
 
     def assess(
         self, query: str, sources: Sequence[Chunk], checked: cite.Checked
@@ -137,16 +140,14 @@ class Answerer:
             return "no passage is close to the question", {}
         if checked.abstained:
             return checked.reason, {}
-        passages = [c.quote for c in checked.citations]
-        signals = {
-            "relevance": round(self.relevance(query, passages), 4),
-            "kept": round(1 - len(checked.removed) / max(checked.sentences, 1), 4),
-        }
+        signals = self.closeness(query, checked)
+        signals["kept"] = round(1 - len(checked.removed) / max(checked.sentences, 1), 4)
         kind = expect.expected_kind(query)
         if not expect.holds_kind(checked.text, kind):
             return f"the answer holds no {kind}", signals
         if signals["relevance"] < MIN_ANSWER_RELEVANCE:
             return "the cited passages are far from the question", signals
+        passages = [c.quote for c in checked.citations]
         messages = prompts.judge_messages(query, " ".join(checked.claims), passages)
         signals["judge"] = round(self.model.yes_probability(messages), 4)
         return "", signals
@@ -164,7 +165,7 @@ class Answerer:
         query_vector, *vectors = self.store.embedder.encode(
             [query, *(chunk.text[a:b] for chunk, (a, b) in spans)]
         )
-        scores = [sum(x * y for x, y in zip(query_vector, v, strict=True)) for v in vectors]
+        scores = [similarity(query_vector, v) for v in vectors]
         chunk, (start, end) = spans[scores.index(max(scores))]
         return cite.Citation(1, chunk, chunk.text[start:end], start, end)
 

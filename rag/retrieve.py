@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from rag import dates, diversify
 from rag.chunk import Chunk
 from rag.config import Settings
+from rag.embed import similarity
 from rag.keyword import KeywordIndex
 from rag.store import Store
 
@@ -84,7 +85,7 @@ class Retriever:
                 chunk=chunks[cid],
                 rank=rank,
                 score=scores[cid],
-                similarity=sum(a * b for a, b in zip(vector, vectors[cid], strict=True)),
+                similarity=similarity(vector, vectors[cid]),
                 dense_rank=_rank_of(cid, dense_ids),
                 keyword_rank=_rank_of(cid, keyword_ids),
                 copies=tuple(chunks[c] for c in copies[cid]),

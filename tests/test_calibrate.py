@@ -15,7 +15,7 @@ from rag.llm import yes_share
 
 
 def signals(judge: float, relevance: float = 0.6, kept: float = 1.0) -> dict[str, float]:
-    return {"judge": judge, "relevance": relevance, "kept": kept}
+    return {"judge": judge, "relevance": relevance, "support": 0.7, "kept": kept}
 
 
 def test_identity_calibration_is_the_judges_probability() -> None:
@@ -39,11 +39,18 @@ def test_fit_needs_both_outcomes() -> None:
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "calibration.json"
-    fitted = calibrate.Calibration(-1.5, (0.8, 2.0, 0.5), "dev split", "qwen2.5-1.5b")
+    fitted = calibrate.Calibration(-1.5, (0.8, 2.0, 1.0, 0.5), "dev split", "qwen2.5-1.5b")
     fitted.save(path)
     assert calibrate.load(str(path)) == fitted
     assert calibrate.load(str(path), "another-model") == fitted  # a file named: always used
-    assert json.loads(path.read_text())["weights"] == {"judge": 0.8, "relevance": 2.0, "kept": 0.5}
+    weights = {"judge": 0.8, "relevance": 2.0, "support": 1.0, "kept": 0.5}
+    assert json.loads(path.read_text())["weights"] == weights
+
+
+def test_a_signal_the_file_does_not_know_gets_no_weight(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"bias": 0.5, "weights": {"judge": 1.0, "relevance": 0.0}}))
+    assert calibrate.load(str(path)).weights == (1.0, 0.0, 0.0, 0.0)
 
 
 def test_the_packaged_calibration_applies_to_its_own_model_only() -> None:
