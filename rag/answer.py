@@ -134,8 +134,8 @@ class Answerer:
 
         It abstains when it holds no answer of the kind the question asks for, or none of its
         cited passages is close to the question: it answers a neighbouring question. Otherwise
-        the model, shown only the cited passages, gives its P(yes) that they state this answer
-        (`judge`); the confidence made from the signals decides."""
+        the model, shown only the cited passages, gives its P(yes) that they answer this
+        question (`judge`); the confidence made from the signals decides."""
         if not sources:
             return "no passage is close to the question", {}
         if checked.abstained:
@@ -148,7 +148,7 @@ class Answerer:
         if signals["relevance"] < MIN_ANSWER_RELEVANCE:
             return "the cited passages are far from the question", signals
         passages = [c.quote for c in checked.citations]
-        messages = prompts.judge_messages(query, " ".join(checked.claims), passages)
+        messages = prompts.judge_messages(query, passages)
         signals["judge"] = round(self.model.yes_probability(messages), 4)
         return "", signals
 

@@ -1,7 +1,7 @@
 """Answer confidence: the probability that a verified answer is right, from its signals.
 
-Signals, each in [0, 1]: `judge` (the model's P(yes) that the cited passages state this answer
-to this question), `relevance` (cosine similarity of the closest cited passage to the
+Signals, each in [0, 1]: `judge` (the model's P(yes) that the cited passages answer this
+question), `relevance` (cosine similarity of the closest cited passage to the
 question), `support` (the lowest, over the answer's sentences, of its cosine similarity to its
 closest cited passage) and `kept` (share of the draft's sentences that survived verification).
 A signal an older calibration file does not know gets weight 0.

@@ -71,14 +71,14 @@ def answer_messages(question: str, sources: Sequence[Chunk]) -> list[dict[str, s
     ]
 
 
-def judge_messages(question: str, answer: str, passages: Sequence[str]) -> list[dict[str, str]]:
-    """Ask whether the cited passages state this answer to this question (yes/no)."""
+def judge_messages(question: str, passages: Sequence[str]) -> list[dict[str, str]]:
+    """Ask whether the cited passages answer this question (yes/no). The draft is not shown:
+    a judge that sees an answer tends to agree with it (measured on dev and smoke: AUC 0.80
+    without the answer, 0.71 with it, separating right from wrong verified answers)."""
     return [
         {"role": "system", "content": render("judge_system")},
         {
             "role": "user",
-            "content": render(
-                "judge_user", passages="\n\n".join(passages), question=question, answer=answer
-            ),
+            "content": render("judge_user", passages="\n\n".join(passages), question=question),
         },
     ]

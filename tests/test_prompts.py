@@ -11,6 +11,7 @@ from rag.prompts import (
     PROMPTS_DIR,
     abstain_text,
     answer_messages,
+    judge_messages,
     render,
     source_block,
 )
@@ -163,3 +164,11 @@ def test_abstain_text_quotes_the_closest_sentence_as_marker_one(closest: str, sh
     text = abstain_text(closest)
     assert text.startswith(abstain_text())
     assert text.endswith(f"The closest they come is [1]: {shown}")
+
+
+def test_judge_sees_the_question_and_the_cited_passages_only() -> None:
+    system, user = judge_messages("Where did they meet?", ["They met in Beijing.", "Kim came."])
+    assert "yes or no" in system["content"]
+    assert user["content"].startswith("Passages:\nThey met in Beijing.\n\nKim came.")
+    assert "Question: Where did they meet?" in user["content"]
+    assert "answer:" not in user["content"].lower()
