@@ -20,13 +20,15 @@ from itertools import pairwise
 
 from rag.chunk import Chunk, sentence_spans
 from rag.facts import (
+    Quantity,
     citation_markers,
     contains_phrase,
     extract_quantities,
+    is_ordinal,
     missing_claims,
     normalize_text,
     quantities_in_context,
-    quantities_within,
+    same_quantity,
     strip_citation_markers,
 )
 from rag.keyword import tokenize
@@ -116,11 +118,20 @@ def _numbers_in_place(claim: str, passage: str) -> bool:
     sentences = [normalize_text(passage[a:b]) for a, b in sentence_spans(passage)]
     for quantity, words in quantities_in_context(claim):
         if words and not any(
-            quantities_within([quantity], extract_quantities(s)) and set(words) & set(tokenize(s))
-            for s in sentences
+            _states(s, quantity) and set(words) & set(tokenize(s)) for s in sentences
         ):
             return False
     return True
+
+
+def _states(sentence: str, quantity: Quantity) -> bool:
+    """Whether the sentence holds the quantity, as a count where the claim counts and as a rank
+    where it ranks: "2 years" is not backed by "second trip ... six years"."""
+    ordinal = is_ordinal(quantity)
+    return any(
+        same_quantity(found, quantity) and is_ordinal(found) == ordinal
+        for found in extract_quantities(sentence)
+    )
 
 
 def _rest_of_article(chunk: Chunk, sources: Sequence[Chunk]) -> str:

@@ -196,6 +196,16 @@ def extract_quantities(text: str) -> list[Quantity]:
     return [_quantity(m) for m in QUANTITY_PATTERN.finditer(normalize_text(text))]
 
 
+_ORDINAL_WORDS = frozenset((*_ORDINALS, *_TENS_ORDINALS))
+
+
+def is_ordinal(quantity: Quantity) -> bool:
+    """Whether the number was written as an ordinal: "2nd", "second", "twenty-first"."""
+    text = quantity.text.rstrip(".")
+    last = re.split(r"[-\s]", text)[-1] if text else ""
+    return last in _ORDINAL_WORDS or bool(re.search(r"\d(st|nd|rd|th)$", text))
+
+
 def quantities_in_context(text: str) -> list[tuple[Quantity, list[str]]]:
     """Each quantity written with digits, with the content words right beside it (the last one
     before, the first one after): "4 foreign leaders came" gives (4, ["foreign"]) and

@@ -25,6 +25,7 @@ CONTRACT = {
     "usage",
     "model",
 }
+EXTENSIONS = {"abstain_reason", "signals", "as_of", "resolved_dates", "conflicts"}
 pytestmark = pytest.mark.slow
 
 
@@ -56,7 +57,8 @@ def assert_grounded(answer: dict[str, Any]) -> None:
 
 def test_json_contract(ask: Ask) -> None:
     answer = ask("Who accompanied Kim Jong Un when he arrived in Beijing?")
-    assert set(answer) == CONTRACT
+    assert set(answer) == CONTRACT | EXTENSIONS
+    assert 0 <= answer["confidence"] <= 1 and answer["as_of"] == "2025-09-04"
     assert set(answer["timings_ms"]) == {"retrieve", "ttft", "generate", "total"}
     assert set(answer["usage"]) == {"prompt_tokens", "completion_tokens"}
     assert len(answer["model"]["sha256"]) == 64

@@ -420,3 +420,16 @@ def test_a_compound_sentence_may_cite_one_passage_a_clause() -> None:
     # every clause must be backed: an invented one sinks the sentence
     invented = "Kim arrived in Beijing on Tuesday, and the alliance was forged in 1961."
     assert check(invented, [arrival, war], NOT_FOUND).abstained
+
+
+@pytest.mark.parametrize(
+    ("draft", "kept"),
+    [
+        ("Kim Ju Ae is 2 years old [1].", False),  # "second" ranks a trip; it counts no years
+        ("It was his second trip abroad in six years [1].", True),
+        ("It was his 2nd trip abroad in six years [1].", True),
+    ],
+)
+def test_a_count_is_not_backed_by_a_rank(draft: str, kept: bool) -> None:
+    source = _article_chunk(0, "Kim Ju Ae came along, on his second trip abroad in six years.")
+    assert bool(check(draft, [source], NOT_FOUND, "How old is Kim Ju Ae?").claims) is kept

@@ -464,3 +464,13 @@ def test_reliability_puts_a_confidence_of_one_in_the_top_bucket() -> None:
     table, error = metrics.reliability([(1.0, True), (0.0, False)], bins=2)
     assert [row["n"] for row in table] == [1, 1]
     assert error == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "ordinal"),
+    [("2", False), ("2nd", True), ("second", True), ("twenty-first", True), ("two", False),
+     ("33%", False), ("80th", True)],
+)  # fmt: skip
+def test_is_ordinal(text: str, ordinal: bool) -> None:
+    (quantity,) = facts.extract_quantities(text)
+    assert facts.is_ordinal(quantity) is ordinal
