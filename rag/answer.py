@@ -22,7 +22,6 @@ from rag.chunk import Chunk, sentence_spans
 from rag.config import Settings
 from rag.embed import similarity
 from rag.errors import InputError, StoreError
-from rag.facts import citation_markers
 from rag.llm import ChatModel, get_model
 from rag.retrieve import Hit, Retriever
 from rag.store import Store
@@ -115,13 +114,12 @@ class Answerer:
             )
         return question
 
-    def closeness(self, query: str, checked: cite.Checked) -> dict[str, float]:
+    def closeness(self, query: str, quotes: list[str], claims: list[str]) -> dict[str, float]:
         """Embedder signals of a checked answer: `relevance`, the highest cosine similarity of a
         cited passage to the query (passages, not the answer's sentences: a terse "412 metres
         [1]." is far from any question), and `support`, the lowest over the answer's sentences
         of its highest similarity to a cited passage (meaning, beside cite's word check)."""
-        quotes = [c.quote for c in checked.citations]
-        query_vector, *vectors = self.store.embedder.encode([query, *quotes, *checked.claims])
+        query_vector, *vectors = self.store.embedder.encode([query, *quotes, *claims])
         quote_vectors, claim_vectors = vectors[: len(quotes)], vectors[len(quotes) :]
         relevance = max(similarity(query_vector, v) for v in quote_vectors)
         support = min(max(similarity(c, v) for v in quote_vectors) for c in claim_vectors)
@@ -140,14 +138,14 @@ class Answerer:
             return "no passage is close to the question", {}
         if checked.abstained:
             return checked.reason, {}
-        signals = self.closeness(query, checked)
+        passages = [c.quote for c in checked.citations]
+        signals = self.closeness(query, passages, checked.claims)
         signals["kept"] = round(1 - len(checked.removed) / max(checked.sentences, 1), 4)
         kind = expect.expected_kind(query)
         if not expect.holds_kind(checked.text, kind):
             return f"the answer holds no {kind}", signals
         if signals["relevance"] < MIN_ANSWER_RELEVANCE:
             return "the cited passages are far from the question", signals
-        passages = [c.quote for c in checked.citations]
         messages = prompts.judge_messages(query, passages)
         signals["judge"] = round(self.model.yes_probability(messages), 4)
         return "", signals
@@ -286,16 +284,13 @@ def newest_date(citations: Sequence[cite.Citation]) -> str | None:
 def absolute_dates(text: str, citations: Sequence[cite.Citation]) -> list[dates.Resolved]:
     """The relative dates of each answer sentence ("on Tuesday"), resolved against the
     publication date of the first article the sentence cites; offsets are in `text`."""
-    by_marker = {c.marker: c for c in citations}
     found = []
-    for start, end in sentence_spans(text):
-        sentence = text[start:end]
-        cited = [by_marker[m] for m in sorted(citation_markers(sentence)) if m in by_marker]
+    for start, end, cited in cite.cited_sentences(text, citations):
         published = next((d for c in cited if (d := dates.parse_date(c.chunk.date))), None)
         if published is not None:
             found += [
                 dataclasses.replace(r, start=start + r.start, end=start + r.end)
-                for r in dates.resolve_relative(sentence, published)
+                for r in dates.resolve_relative(text[start:end], published)
             ]
     return found
 

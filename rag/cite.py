@@ -215,6 +215,22 @@ def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = 
     return Checked(" ".join(kept), citations, not kept, reason, claims, removed, len(spans))
 
 
+def cited_sentences(
+    text: str, citations: Sequence[Citation]
+) -> list[tuple[int, int, list[Citation]]]:
+    """Each sentence of a checked answer (its offsets in `text`) with the citations its
+    markers name, in marker order."""
+    by_marker = {c.marker: c for c in citations}
+    return [
+        (
+            start,
+            end,
+            [by_marker[m] for m in sorted(citation_markers(text[start:end])) if m in by_marker],
+        )
+        for start, end in sentence_spans(text)
+    ]
+
+
 def _tidy(text: str) -> str:
     """Single spaces, none before punctuation (left behind by removed markers)."""
     return re.sub(r"\s+([.,;:!?])", r"\1", " ".join(text.split()))

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.chunk import Chunk, sentence_spans
-from rag.cite import Citation, word_support
+from rag.cite import Citation, cited_sentences, word_support
 from rag.facts import (
     QUANTITY_PATTERN,
     Quantity,
-    citation_markers,
     normalize_text,
     quantities_in_context,
     same_quantity,
@@ -42,20 +41,18 @@ class Conflict:
 def find(text: str, citations: Sequence[Citation], sources: Sequence[Chunk]) -> list[Conflict]:
     """The conflicts between the answer `text` (markers numbered as `citations`) and the
     passages of `sources` from articles the sentence does not cite."""
-    by_marker = {c.marker: c for c in citations}
     found: list[Conflict] = []
-    for start, end in sentence_spans(text):
-        sentence = text[start:end]
-        cited = [by_marker[m] for m in sorted(citation_markers(sentence)) if m in by_marker]
+    for start, end, cited in cited_sentences(text, citations):
         if not cited:
             continue
-        claim = strip_citation_markers(sentence).strip()
+        claim = strip_citation_markers(text[start:end]).strip()
+        topic = QUANTITY_PATTERN.sub(" ", normalize_text(claim))
         cited_docs = {c.chunk.doc_id for c in cited}
         for quantity, words in quantities_in_context(claim):
             for chunk in sources:
                 if chunk.doc_id in cited_docs:
                     continue
-                if hit := _disagreeing(claim, quantity, set(words), chunk):
+                if hit := _disagreeing(topic, quantity, set(words), chunk):
                     quote, value = hit
                     found.append(Conflict(claim, quantity.text, cited[0], chunk, quote, value))
                     break
@@ -63,11 +60,10 @@ def find(text: str, citations: Sequence[Citation], sources: Sequence[Chunk]) -> 
 
 
 def _disagreeing(
-    claim: str, quantity: Quantity, words: set[str], chunk: Chunk
+    topic: str, quantity: Quantity, words: set[str], chunk: Chunk
 ) -> tuple[str, str] | None:
-    """The first sentence of the chunk on the claim's topic that gives another value for this
-    quantity, with that value."""
-    topic = QUANTITY_PATTERN.sub(" ", normalize_text(claim))
+    """The first sentence of the chunk on the topic (the claim without its numbers) that gives
+    another value for this quantity, with that value."""
     for a, b in sentence_spans(chunk.text):
         sentence = chunk.text[a:b]
         if word_support(topic, sentence) < MIN_TOPIC_OVERLAP:

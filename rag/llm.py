@@ -106,6 +106,10 @@ class LocalModel:
             # keep the states of recent prompts: after a rewrite or a check, the next question
             # over the same sources still resumes from its cached prefix
             self._llama.set_cache(_state_cache_class()(capacity_bytes=settings.kv_cache_mb << 20))
+        self._yes_no_ids = {  # first token of each way to begin a yes/no reply
+            word: self._llama.tokenize(word.encode(), add_bos=False, special=False)[0]
+            for word in ("yes", "Yes", " yes", " Yes", "no", "No", " no", " No")
+        }
         template = self._llama.metadata.get("tokenizer.chat_template")
         if not template:
             raise ModelError(f"model {found.path} has no chat template")
@@ -145,14 +149,10 @@ class LocalModel:
             self._llama.create_chat_completion(
                 messages=messages, max_tokens=1, temperature=0.0, logits_processor=[capture]
             )
-            ids = {
-                word: self._llama.tokenize(word.encode(), add_bos=False, special=False)[0]
-                for word in ("yes", "Yes", " yes", " Yes", "no", "No", " no", " No")
-            }
         logits = seen[0]
         probabilities = np.exp(logits - logits.max())
         probabilities /= probabilities.sum()
-        return yes_share({word: float(probabilities[i]) for word, i in ids.items()})
+        return yes_share({w: float(probabilities[i]) for w, i in self._yes_no_ids.items()})
 
     def _stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         with self._lock:
