@@ -16,6 +16,7 @@ import dataclasses
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from rag import budget, calibrate, cite, condense, conflicts, dates, expect, prompts
 from rag.chunk import Chunk, sentence_spans
@@ -70,10 +71,17 @@ class Answer:
         return notes
 
 
+Stage = Literal["rewriting", "searching", "reading", "writing", "checking"]
+
+
 @dataclass(frozen=True)
 class Status:
-    stage: str  # "rewriting", "searching", "reading", "writing", "checking"
-    detail: str = ""
+    """Progress: the stage begun, with its numbers (how many sources are read, what is
+    searched); front ends word it themselves."""
+
+    stage: Stage
+    sources: int = 0  # "reading": how many passages the model reads
+    query: str = ""  # "searching": what is searched
 
 
 @dataclass(frozen=True)
@@ -181,7 +189,7 @@ class Answerer:
         timings: dict[str, float] = {}
         query = question
         if condense.needs_rewrite(question, history):
-            yield Status("rewriting", "making the follow-up question standalone")
+            yield Status("rewriting")
             reply = "".join(
                 self.model.generate(condense.condense_messages(question, history), CONDENSE_TOKENS)
             )
@@ -190,7 +198,7 @@ class Answerer:
                 query = condense.with_context(question, history)
             timings["rewrite"] = _ms(started)
 
-        yield Status("searching", query)
+        yield Status("searching", query=query)
         t = time.perf_counter()
         hits = self.retriever.retrieve(query)
         timings["retrieve"] = _ms(t)
@@ -208,7 +216,7 @@ class Answerer:
         draft, usage = "", {"prompt_tokens": 0, "completion_tokens": 0}
         timings["ttft"] = timings["generate"] = 0.0
         if sources:
-            yield Status("reading", f"reading {len(sources)} source(s)")
+            yield Status("reading", sources=len(sources))
             t = time.perf_counter()
             generation = self.model.generate(
                 prompts.answer_messages(question, sources), self.settings.max_answer_tokens
@@ -225,7 +233,7 @@ class Answerer:
                 "completion_tokens": generation.usage.completion_tokens,
             }
 
-        yield Status("checking", "checking every sentence against its sources")
+        yield Status("checking")
         t = time.perf_counter()
         checked = cite.check(draft, sources, prompts.NOT_FOUND, query)
         reason, signals = self.assess(query, sources, checked)

@@ -315,13 +315,10 @@ def user_html(question: str, limit: int = 600) -> str:
     return f'<div class="rag-question">{esc(shown)}</div>'
 
 
-def stage_text(stage: str, detail: str) -> str:
+def stage_text(stage: str, sources: int = 0) -> str:
     """The status line for a pipeline stage."""
-    if stage == "reading":
-        count = re.search(r"\d+", detail)
-        if count:
-            n = int(count.group())
-            return f"Reading {n} source{'' if n == 1 else 's'}…"
+    if stage == "reading" and sources:
+        return f"Reading {sources} source{'' if sources == 1 else 's'}…"
     return STAGES.get(stage, f"{stage.capitalize()}…")
 
 
@@ -491,7 +488,7 @@ def stream_answer(
     status, draft, shown = STAGES["searching"], "", 0.0
     for event in answerer.stream(question, list(history)):
         if isinstance(event, Status):
-            status = stage_text(event.stage, event.detail)
+            status = stage_text(event.stage, event.sources)
         elif isinstance(event, Token):
             draft += event.text
             if time.monotonic() - shown < interval:

@@ -255,9 +255,9 @@ def test_history_turns_are_plain_text() -> None:
 
 
 def test_stage_text() -> None:
-    assert app.stage_text("reading", "reading 6 source(s)") == "Reading 6 sources…"
-    assert app.stage_text("reading", "reading 1 source(s)") == "Reading 1 source…"
-    assert app.stage_text("searching", "q").startswith("Searching")
+    assert app.stage_text("reading", 6) == "Reading 6 sources…"
+    assert app.stage_text("reading", 1) == "Reading 1 source…"
+    assert app.stage_text("searching").startswith("Searching")
 
 
 def test_upload_names_and_limits(tmp_path: Path) -> None:
@@ -316,8 +316,8 @@ class FakeAnswerer:
         return question
 
     def stream(self, question: str, history: Sequence[Any] = ()) -> Iterator[Any]:
-        yield Status("searching", question)
-        yield Status("reading", "reading 2 source(s)")
+        yield Status("searching", query=question)
+        yield Status("reading", sources=2)
         yield Status("writing")
         for word in ["Kim ", "came ", "[1]."]:
             yield Token(word)
@@ -407,7 +407,7 @@ def test_an_unexpected_failure_is_a_generic_line(tmp_path: Path) -> None:
     fake = FakeAnswerer(settings)
 
     def broken(question: str, history: Sequence[Any] = ()) -> Iterator[Any]:
-        yield Status("searching", question)
+        yield Status("searching", query=question)
         raise RuntimeError("disk on fire\nwith details")
 
     fake.stream = broken  # type: ignore[method-assign]
