@@ -142,7 +142,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from rag.evaluate import run
+    from rag.eval.run import run
 
     return run(
         _settings(args),
@@ -158,7 +158,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from rag import calibrate
-    from rag.evaluate import calibration_rows
+    from rag.eval.run import calibration_rows
 
     rows = [row for folder in args.folders for row in calibration_rows(folder)]
     settings = _settings(args)
@@ -176,7 +176,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from rag import bench
+    from rag.eval import bench
 
     settings = _settings(args)
     if args.what == "llama":

@@ -10,7 +10,7 @@ import pytest
 from rag import calibrate
 from rag.cli import main
 from rag.errors import ConfigError
-from rag.evaluate import calibration_rows
+from rag.eval.run import calibration_rows
 from rag.llm import yes_share
 
 

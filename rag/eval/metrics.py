@@ -17,14 +17,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from rag.facts import (
-    contains_phrase,
-    extract_quantities,
-    normalize_text,
-    quantities_only,
-    quantities_within,
-    unique_in_order,
-)
+from rag.facts import extract_quantities, quantities_only, quantities_within
+from rag.text import contains_phrase, normalize_text, unique_in_order
 
 # --------------------------------------------------------------------------- answers
 

@@ -6,20 +6,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rag import evaluate, report
 from rag.answer import Answer
 from rag.chunk import Chunk
 from rag.cite import Citation
 from rag.config import Settings
 from rag.errors import RagError
-from rag.evaluate import Case, Gate, Question
+from rag.eval import report
+from rag.eval import run as evaluate
+from rag.eval.run import Case, Gate, Question
+from rag.llm import Generation
 from rag.retrieve import Hit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -298,9 +299,9 @@ class FakeModel:
         self.reply = reply
         self.prompts: list[list[dict[str, str]]] = []
 
-    def generate(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+    def generate(self, messages: list[dict[str, str]], max_tokens: int) -> Generation:
         self.prompts.append(messages)
-        return iter([self.reply[:5], self.reply[5:]])
+        return Generation(iter([self.reply[:5], self.reply[5:]]))
 
 
 @pytest.mark.parametrize(

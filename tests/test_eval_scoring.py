@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rag.scoring import FAILURES, SCORE_KEYS, attribute_failure, determinism, score_question
+from rag.eval.scoring import FAILURES, SCORE_KEYS, attribute_failure, determinism, score_question
 
 PASSAGES = {
     "d1:0": "Exports to North Korea grew 33% to $1.05 billion, Yonhap reported.",

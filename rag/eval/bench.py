@@ -90,10 +90,10 @@ def bench_retrieval(
 ) -> str:
     import tempfile
 
-    from rag.evaluate import load_questions
-    from rag.facts import normalize_text
+    from rag.eval.run import load_questions
     from rag.retrieve import Retriever
     from rag.store import Store
+    from rag.text import normalize_text
 
     cases = [
         q for q in load_questions(questions) if q.answerable and q.gold_evidence and not q.history

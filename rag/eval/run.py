@@ -47,13 +47,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tqdm import tqdm
 
-from rag import cite, metrics, prompts, report, scoring
+from rag import cite, prompts
 from rag.articles import Article, load_all
 from rag.chunk import Chunk, split_article
-from rag.cli import answer_json
 from rag.config import Settings
+from rag.draft import Drafter
 from rag.errors import RagError
-from rag.facts import normalize_text, strip_citation_markers
+from rag.eval import metrics, report, scoring
+from rag.schema import failure_json, trace_json
+from rag.text import normalize_text, strip_citation_markers
 
 if TYPE_CHECKING:
     from rag.answer import Answerer
@@ -248,40 +250,10 @@ def predict(answerer: Answerer, question: Question) -> tuple[Prediction, Passage
     try:
         answer = answerer.ask(question.question, question.history)
     except Exception as exc:  # one failing question must not end the run
-        return error_prediction(question.id, exc), None
-    prediction = {
-        "id": question.id,
-        **answer_json(answer),
-        "query": answer.query,
-        "draft": answer.draft,
-        "candidate": answer.candidate,
-        "error": None,
-    }
+        return {"id": question.id, **failure_json(exc)}, None
+    prediction = {"id": question.id, **trace_json(answer)}
     passages = {hit.chunk.chunk_id: hit.chunk.text for hit in answer.retrieved}
     return prediction, passages
-
-
-def error_prediction(question_id: str, exc: BaseException) -> Prediction:
-    return {
-        "id": question_id,
-        "answer": "",
-        "abstained": False,
-        "abstain_reason": "",
-        "confidence": None,
-        "signals": {},
-        "as_of": None,
-        "resolved_dates": [],
-        "conflicts": [],
-        "citations": [],
-        "retrieved": [],
-        "timings_ms": {},
-        "usage": {},
-        "model": {},
-        "query": None,
-        "draft": "",
-        "candidate": "",
-        "error": f"{type(exc).__name__}: {exc}",
-    }
 
 
 def progress(items: Sequence[T], desc: str) -> Iterable[T]:
@@ -349,8 +321,7 @@ def read_fixed(
     model: ChatModel, settings: Settings, question: Question, sources: Sequence[Chunk]
 ) -> dict[str, Any]:
     """The checked answer of the model reading exactly these sources."""
-    messages = prompts.answer_messages(question.question, sources)
-    draft = "".join(model.generate(messages, settings.max_answer_tokens))
+    draft = Drafter(model, settings.max_answer_tokens).complete(question.question, sources)
     checked = cite.check(draft, sources, prompts.NOT_FOUND)
     answer = strip_citation_markers(checked.text)
     correct = not checked.abstained and metrics.all_slots(question.answers, answer) == 1

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rag import facts, metrics
+from rag import facts, text
+from rag.eval import metrics
 
 RETRIEVAL_KS = (1, 3, 5)
 STAGES = ("retrieve", "ttft", "generate", "total")
@@ -76,7 +77,7 @@ def score_question(
     answerable = bool(question.get("answerable", bool(slots)))
     gold = list(question.get("gold_doc_ids") or [])
     abstained = bool(prediction.get("abstained", False))
-    answer = facts.strip_citation_markers(prediction.get("answer") or "")
+    answer = text.strip_citation_markers(prediction.get("answer") or "")
     answered = not abstained and not prediction.get("error") and bool(answer.strip())
     answer = answer if answered else ""  # an abstention's quote of the closest passage is no answer
     answer_checks = _citation_scores(prediction, gold) | _support_scores(prediction, passages)
@@ -105,7 +106,7 @@ def _candidate_correct(prediction: Mapping[str, Any], slots: Sequence[metrics.Sl
     right: every slot of an answerable question; None when no confidence was computed."""
     if prediction.get("confidence") is None:
         return None
-    candidate = facts.strip_citation_markers(prediction.get("candidate") or "")
+    candidate = text.strip_citation_markers(prediction.get("candidate") or "")
     return int(bool(slots) and metrics.all_slots(slots, candidate) == 1)
 
 
@@ -118,7 +119,7 @@ def _slots(question: Mapping[str, Any]) -> list[list[str]]:
 
 def _retrieved_docs(prediction: Mapping[str, Any]) -> list[str]:
     hits = sorted(prediction.get("retrieved") or [], key=lambda hit: hit.get("rank", 0))
-    return facts.unique_in_order(hit["doc_id"] for hit in hits)
+    return text.unique_in_order(hit["doc_id"] for hit in hits)
 
 
 def _retrieval_scores(ranked: Sequence[str], gold: Sequence[str]) -> Score:
@@ -198,12 +199,12 @@ def _citations_valid(
     the markers of the citations. An answer without markers or citations is valid."""
     markers = {int(citation["marker"]) for citation in citations}
     in_retrieved = all(citation["chunk_id"] in retrieved for citation in citations)
-    return in_retrieved and markers == facts.citation_markers(answer)
+    return in_retrieved and markers == text.citation_markers(answer)
 
 
 def _texts(passages: Mapping[str, str], chunk_ids: Sequence[str]) -> list[str]:
     return [
-        passages[chunk_id] for chunk_id in facts.unique_in_order(chunk_ids) if chunk_id in passages
+        passages[chunk_id] for chunk_id in text.unique_in_order(chunk_ids) if chunk_id in passages
     ]
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from rag import report
-from rag.scoring import FAILURES, SCORE_KEYS, STAGES
+from rag.eval import report
+from rag.eval.scoring import FAILURES, SCORE_KEYS, STAGES
 
 
 def score(qid: str, category: str = "factoid", **values: Any) -> dict[str, Any]:

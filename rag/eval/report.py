@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rag import metrics
-from rag.scoring import FAILURES, RETRIEVAL_KS, STAGES
+from rag.eval import metrics
+from rag.eval.scoring import FAILURES, RETRIEVAL_KS, STAGES
 
 RESAMPLES = 2000
 SEED = 0

@@ -1,0 +1,6 @@
+"""The evaluation side: offline runs over a question set, scoring, metrics, reports, benchmarks
+and the fitting of the answer confidence.
+
+The product (everything else under rag/) never imports this package; only rag.cli does, lazily
+inside the commands `rag eval`, `rag calibrate` and `rag bench`.
+"""
