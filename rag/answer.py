@@ -1,13 +1,15 @@
-"""Answers a question from the articles: condense → retrieve → budget → prompt → model →
-cite & verify. Yields progress events while it works and ends with one `Answer`.
+"""Answers a question from the articles, as named stages:
 
-The model sees the best passages as numbered sources; its draft is checked sentence by
-sentence against the sources it cites (rag.cite). The answer abstains when retrieval finds
-nothing relevant, the model says the sources do not state the answer, no sentence survives
-the check, the answer is not of the kind the question asks for, or its confidence (rag.calibrate)
-is below `min_confidence`; an abstention says why (`abstain_reason`) and quotes the closest
-sentence found as its only citation.
-Knows nothing about the CLI or the UI.
+    condense (a follow-up made standalone) → retrieve → draft (fit, order, stream the model's
+    reply) → check (rag.cite) → decide (answer or abstain, with a confidence) → assemble
+
+`Answerer.stream` yields progress events (`Status`, with numbers, and the draft's `Token`s)
+and ends with one `Answer`. Each stage is an object or function with its inputs injected:
+the store, model, retriever and calibration can be passed in (tests pass scripted ones).
+An abstention says why (`abstain_reason`) and quotes the closest sentence found as its only
+citation; a given answer carries its verified citations, its date (`as_of`), relative dates
+made absolute for "when" questions, and other articles that state other numbers.
+Knows nothing about the CLI, the UI, the HTTP API or the evaluation.
 """
 
 from __future__ import annotations
@@ -18,20 +20,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rag import budget, calibrate, cite, condense, conflicts, dates, expect, prompts
-from rag.chunk import Chunk, sentence_spans
+from rag import calibrate, cite, condense, conflicts, dates, expect, prompts
 from rag.config import Settings
-from rag.embed import similarity
+from rag.decide import Decider, Decision
+from rag.draft import Draft, Drafter, elapsed_ms
 from rag.errors import InputError, StoreError
-from rag.llm import ChatModel, get_model
+from rag.llm import ChatModel, Message, get_model
 from rag.retrieve import Hit, Retriever
 from rag.store import Store
 
 MIN_SIMILARITY = 0.2  # below this cosine similarity to the question, no passage is relevant
-MIN_ANSWER_RELEVANCE = 0.35  # an answer none of whose cited passages is this close to the
-# question answers something else (a small model copying a nearby fact), so it abstains
-EVIDENCE_PASSAGES = 3  # passages searched for the closest sentence when abstaining
-CONDENSE_TOKENS = 64  # most tokens a rewritten question may take
 
 
 @dataclass(frozen=True)
@@ -94,15 +92,20 @@ Event = Status | Token | Answer
 
 class Answerer:
     """Answers questions over one store with one model; safe to share between threads
-    (the model serializes generations)."""
+    (the model serializes generations). The model loads on first use."""
 
     def __init__(
-        self, settings: Settings, store: Store | None = None, model: ChatModel | None = None
+        self,
+        settings: Settings,
+        store: Store | None = None,
+        model: ChatModel | None = None,
+        retriever: Retriever | None = None,
+        calibration: calibrate.Calibration | None = None,
     ) -> None:
         self.settings = settings
         self.store = store or Store(settings)
-        self.retriever = Retriever(self.store)
-        self.calibration = calibrate.load(settings.calibration, settings.model)
+        self.retriever = retriever or Retriever(self.store)
+        self.calibration = calibration or calibrate.load(settings.calibration, settings.model)
         self._model = model
 
     @property
@@ -112,76 +115,22 @@ class Answerer:
         return self._model
 
     def validate(self, question: str) -> str:
+        """The question with its whitespace collapsed; InputError when empty or too long."""
         question = " ".join(question.split())
+        limit = self.settings.max_question_chars
         if not question:
             raise InputError("the question is empty")
-        if len(question) > self.settings.max_question_chars:
-            raise InputError(
-                f"the question is {len(question)} characters; the limit is "
-                f"{self.settings.max_question_chars}"
-            )
+        if len(question) > limit:
+            raise InputError(f"the question is {len(question)} characters; the limit is {limit}")
         return question
 
-    def closeness(self, query: str, quotes: list[str], claims: list[str]) -> dict[str, float]:
-        """Embedder signals of a checked answer: `relevance`, the highest cosine similarity of a
-        cited passage to the query (passages, not the answer's sentences: a terse "412 metres
-        [1]." is far from any question), and `support`, the lowest over the answer's sentences
-        of its highest similarity to a cited passage (meaning, beside cite's word check)."""
-        query_vector, *vectors = self.store.embedder.encode([query, *quotes, *claims])
-        quote_vectors, claim_vectors = vectors[: len(quotes)], vectors[len(quotes) :]
-        relevance = max(similarity(query_vector, v) for v in quote_vectors)
-        support = min(max(similarity(c, v) for v in quote_vectors) for c in claim_vectors)
-        return {"relevance": round(relevance, 4), "support": round(support, 4)}
-
-    def assess(
-        self, query: str, sources: Sequence[Chunk], checked: cite.Checked
-    ) -> tuple[str, dict[str, float]]:
-        """Why the checked answer must abstain ("" when it may answer), and its signals.
-
-        It abstains when it holds no answer of the kind the question asks for, or none of its
-        cited passages is close to the question: it answers a neighbouring question. Otherwise
-        the model, shown only the cited passages, gives its P(yes) that they answer this
-        question (`judge`); the confidence made from the signals decides."""
-        if not sources:
-            return "no passage is close to the question", {}
-        if checked.abstained:
-            return checked.reason, {}
-        passages = [c.quote for c in checked.citations]
-        signals = self.closeness(query, passages, checked.claims)
-        signals["kept"] = round(1 - len(checked.removed) / max(checked.sentences, 1), 4)
-        kind = expect.expected_kind(query)
-        if not expect.holds_kind(checked.text, kind):
-            return f"the answer holds no {kind}", signals
-        if signals["relevance"] < MIN_ANSWER_RELEVANCE:
-            return "the cited passages are far from the question", signals
-        messages = prompts.judge_messages(query, passages)
-        signals["judge"] = round(self.model.yes_probability(messages), 4)
-        return "", signals
-
-    def closest_evidence(self, query: str, hits: Sequence[Hit]) -> cite.Citation | None:
-        """The sentence of the best few passages closest in meaning to the query, as citation
-        [1] of an abstention ("the closest they come is [1]"); None without passages."""
-        spans = [
-            (h.chunk, span)
-            for h in hits[:EVIDENCE_PASSAGES]
-            for span in sentence_spans(h.chunk.text)
-        ]
-        if not spans:
-            return None
-        query_vector, *vectors = self.store.embedder.encode(
-            [query, *(chunk.text[a:b] for chunk, (a, b) in spans)]
-        )
-        scores = [similarity(query_vector, v) for v in vectors]
-        chunk, (start, end) = spans[scores.index(max(scores))]
-        return cite.Citation(1, chunk, chunk.text[start:end], start, end)
-
-    def ask(self, question: str, history: Sequence[condense.Turn] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[Message] = ()) -> Answer:
         """The final answer, without progress events."""
         *_, answer = self.stream(question, history)
         assert isinstance(answer, Answer)
         return answer
 
-    def stream(self, question: str, history: Sequence[condense.Turn] = ()) -> Iterator[Event]:
+    def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Event]:
         question = self.validate(question)
         if self.store.count() == 0:
             raise StoreError("no articles are ingested yet: run `rag ingest [PATH ...]` first")
@@ -190,99 +139,82 @@ class Answerer:
         query = question
         if condense.needs_rewrite(question, history):
             yield Status("rewriting")
-            reply = "".join(
-                self.model.generate(condense.condense_messages(question, history), CONDENSE_TOKENS)
-            )
-            query = condense.clean_rewrite(reply, question)
-            if query == question:  # no rewrite came back: search with the previous question
-                query = condense.with_context(question, history)
-            timings["rewrite"] = _ms(started)
+            query = condense.rewrite(self.model, question, history)
+            timings["rewrite"] = elapsed_ms(started)
 
         yield Status("searching", query=query)
         t = time.perf_counter()
         hits = self.retriever.retrieve(query)
-        timings["retrieve"] = _ms(t)
+        timings["retrieve"] = elapsed_ms(t)
         relevant = [h for h in hits if h.similarity >= MIN_SIMILARITY]
 
-        fitted = budget.fit(
-            relevant,
-            lambda ranked: self.model.count_tokens(
-                prompts.answer_messages(question, reading_order(ranked))
-            ),
-            self.model.n_ctx,
-            self.settings.max_answer_tokens,
-        )
-        sources = reading_order(fitted.kept)
-        draft, usage = "", {"prompt_tokens": 0, "completion_tokens": 0}
-        timings["ttft"] = timings["generate"] = 0.0
-        if sources:
-            yield Status("reading", sources=len(sources))
-            t = time.perf_counter()
-            generation = self.model.generate(
-                prompts.answer_messages(question, sources), self.settings.max_answer_tokens
-            )
-            for piece in generation:
-                if not draft:
-                    timings["ttft"] = _ms(t)
+        drafter = Drafter(self.model, self.settings.max_answer_tokens)
+        draft = drafter.plan(question, relevant)
+        if draft.sources:
+            yield Status("reading", sources=len(draft.sources))
+            for n, piece in enumerate(drafter.write(draft)):
+                if n == 0:
                     yield Status("writing")
-                draft += piece
                 yield Token(piece)
-            timings["generate"] = _ms(t)
-            usage = {
-                "prompt_tokens": generation.usage.prompt_tokens,
-                "completion_tokens": generation.usage.completion_tokens,
-            }
+        timings["ttft"], timings["generate"] = draft.ttft_ms, draft.generate_ms
 
         yield Status("checking")
         t = time.perf_counter()
-        checked = cite.check(draft, sources, prompts.NOT_FOUND, query)
-        reason, signals = self.assess(query, sources, checked)
-        score = self.calibration.confidence(signals) if "judge" in signals else None
-        if score is not None and score < self.settings.min_confidence:
-            reason = f"confidence {score:.2f} is below {self.settings.min_confidence:.2f}"
-        abstained = bool(reason)
-        evidence = self.closest_evidence(query, relevant) if abstained else None
-        timings["check"] = _ms(t)
-        timings["total"] = _ms(started)
-        yield Answer(
-            question=question,
-            query=query,
-            text=(
-                prompts.abstain_text(evidence.quote if evidence else "")
-                if abstained
-                else checked.text
-            ),
-            abstained=abstained,
-            abstain_reason=reason,
-            confidence=score,
-            signals=signals,
-            candidate=checked.text,
-            as_of=None if abstained else newest_date(checked.citations),
-            resolved_dates=[]
-            if abstained or expect.expected_kind(query) != "time"
-            else absolute_dates(checked.text, checked.citations),
-            conflicts=[]
-            if abstained
-            else conflicts.find(checked.text, checked.citations, [h.chunk for h in relevant]),
-            citations=([evidence] if evidence else []) if abstained else checked.citations,
-            retrieved=hits,
-            dropped=fitted.dropped,
-            removed=checked.removed,
-            draft=draft,
-            timings_ms=timings,
-            usage=usage,
-            model_file=self.model.file,
-            model_sha256=self.model.sha256,
+        kind = expect.expected_kind(query)
+        checked = cite.check(draft.text, draft.sources, prompts.NOT_FOUND, query)
+        decider = Decider(
+            self.store.embedder, self.model, self.calibration, self.settings.min_confidence
+        )
+        decision = decider.decide(query, kind, draft.sources, checked, relevant)
+        timings["check"] = elapsed_ms(t)
+        timings["total"] = elapsed_ms(started)
+        yield assemble(
+            question, query, kind, hits, relevant, draft, checked, decision, timings, self.model
         )
 
 
-def reading_order(hits: Sequence[Hit]) -> list[Chunk]:
-    """Sources in article order (date, doc, position): stable across questions that retrieve
-    the same passages, so the model can reuse its cached prompt prefix."""
-    return [
-        h.chunk
-        for h in sorted(hits, key=lambda h: (h.chunk.date or "", h.chunk.doc_id, h.chunk.position))
-    ]
+def assemble(
+    question: str,
+    query: str,
+    kind: str | None,
+    hits: list[Hit],
+    relevant: Sequence[Hit],
+    draft: Draft,
+    checked: cite.Checked,
+    decision: Decision,
+    timings: dict[str, float],
+    model: ChatModel,
+) -> Answer:
+    """The answer of the stages' results: the checked text and its citations, dated and with
+    the sources that differ, or the abstention with its closest sentence."""
+    evidence = decision.evidence
+    given = not decision.abstained
+    return Answer(
+        question=question,
+        query=query,
+        text=checked.text if given else prompts.abstain_text(evidence.quote if evidence else ""),
+        abstained=decision.abstained,
+        abstain_reason=decision.reason,
+        confidence=decision.confidence,
+        signals=decision.signals,
+        candidate=checked.text,
+        as_of=newest_date(checked.citations) if given else None,
+        resolved_dates=absolute_dates(checked.text, checked.citations)
+        if given and kind == "time"
+        else [],
+        conflicts=conflicts.find(checked.text, checked.citations, [h.chunk for h in relevant])
+        if given
+        else [],
+        citations=checked.citations if given else [evidence] if evidence else [],
+        retrieved=hits,
+        dropped=draft.dropped,
+        removed=checked.removed,
+        draft=draft.text,
+        timings_ms=timings,
+        usage=draft.usage,
+        model_file=model.file,
+        model_sha256=model.sha256,
+    )
 
 
 def newest_date(citations: Sequence[cite.Citation]) -> str | None:
@@ -301,7 +233,3 @@ def absolute_dates(text: str, citations: Sequence[cite.Citation]) -> list[dates.
                 for r in dates.resolve_relative(text[start:end], published)
             ]
     return found
-
-
-def _ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 1)

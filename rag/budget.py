@@ -18,8 +18,6 @@ T = TypeVar("T")
 class Budgeted(Generic[T]):
     kept: list[T]  # in rank order
     dropped: list[T]  # in rank order
-    prompt_tokens: int  # of the prompt holding `kept`
-    limit: int  # most prompt tokens allowed
 
 
 def fit(
@@ -38,4 +36,4 @@ def fit(
             low = middle
         else:
             high = middle - 1
-    return Budgeted(list(ranked[:low]), list(ranked[low:]), prompt_tokens(ranked[:low]), limit)
+    return Budgeted(list(ranked[:low]), list(ranked[low:]))

@@ -18,27 +18,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from rag.chunk import Chunk, sentence_spans
+from rag.chunk import Chunk
 from rag.facts import (
     Quantity,
-    citation_markers,
-    contains_phrase,
     extract_quantities,
     is_ordinal,
     missing_claims,
-    normalize_text,
     quantities_in_context,
     same_quantity,
-    strip_citation_markers,
 )
-from rag.keyword import tokenize
+from rag.text import (
+    MARKER,
+    Span,
+    citation_markers,
+    contains_phrase,
+    normalize_text,
+    sentence_spans,
+    strip_citation_markers,
+    tokenize,
+)
 
-MIN_WORD_SUPPORT = 0.5
+MIN_WORD_SUPPORT = 0.5  # share of a sentence's content words its passage must contain
 # markers written after the sentence's final punctuation: "... Beijing.[1]" or "... Beijing. [1]"
-_TRAILING_MARKERS = re.compile(
-    r"([.!?…]+[\"'”’)]*)[ \t]*((?:\[\d+(?:\s*,\s*\d+)*\][ \t]*)+)"
-)  # share of a sentence's content words its passage must contain
-Span = tuple[int, int]
+_TRAILING_MARKERS = re.compile(rf"([.!?…]+[\"'”’)]*)[ \t]*((?:{MARKER}[ \t]*)+)")
 
 
 @dataclass(frozen=True)

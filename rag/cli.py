@@ -11,67 +11,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from rag import config
 from rag.errors import RagError
 
 DEFAULT_ARTICLES = Path("seeds")
-
-
-def answer_json(answer: Any) -> dict[str, Any]:
-    """The documented `rag ask --json` object for an Answer."""
-    return {
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "abstain_reason": answer.abstain_reason,
-        "confidence": answer.confidence,
-        "signals": answer.signals,
-        "as_of": answer.as_of,
-        "resolved_dates": [{"text": r.text, "date": r.value} for r in answer.resolved_dates],
-        "conflicts": [
-            {
-                "claim": c.claim,
-                "stated": c.stated,
-                "marker": c.cited.marker,
-                "other": {
-                    "doc_id": c.other.doc_id,
-                    "title": c.other.title,
-                    "date": c.other.date,
-                    "chunk_id": c.other.chunk_id,
-                    "quote": c.other_quote,
-                    "value": c.other_value,
-                },
-            }
-            for c in answer.conflicts
-        ],
-        "citations": [
-            {
-                "marker": c.marker,
-                "doc_id": c.chunk.doc_id,
-                "title": c.chunk.title,
-                "date": c.chunk.date,
-                "chunk_id": c.chunk.chunk_id,
-                "quote": c.quote,
-            }
-            for c in answer.citations
-        ],
-        "retrieved": [
-            {
-                "rank": h.rank,
-                "doc_id": h.chunk.doc_id,
-                "chunk_id": h.chunk.chunk_id,
-                "score": round(h.score, 6),
-                "copies": [c.chunk_id for c in h.copies],
-            }
-            for h in answer.retrieved
-        ],
-        "timings_ms": {
-            k: answer.timings_ms.get(k, 0.0) for k in ("retrieve", "ttft", "generate", "total")
-        },
-        "usage": answer.usage,
-        "model": {"file": answer.model_file, "sha256": answer.model_sha256},
-    }
 
 
 def _settings(args: argparse.Namespace) -> config.Settings:
@@ -98,6 +42,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from rag.answer import Answer, Answerer, Token
+    from rag.schema import answer_json
 
     answerer = Answerer(_settings(args))
     history = json.loads(Path(args.history).read_text()) if args.history else []
@@ -135,7 +80,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag.app import serve
+    from rag.ui.app import serve
 
     serve(_settings(args))
     return 0
@@ -158,15 +103,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from rag import calibrate
-    from rag.eval.run import calibration_rows
+    from rag.eval.calibration import calibration_rows, fit, save
 
     rows = [row for folder in args.folders for row in calibration_rows(folder)]
     settings = _settings(args)
     runs = ", ".join(str(folder) for folder in args.folders)
     fitted_on = f"{len(rows)} answers of the eval runs {runs}"
-    fitted = calibrate.fit(rows, fitted_on=fitted_on, model=settings.model)
+    fitted = fit(rows, fitted_on=fitted_on, model=settings.model)
     out = args.out or args.folders[0] / "calibration.json"
-    fitted.save(out)
+    save(fitted, out)
     right = sum(label for _, label in rows)
     weights = zip(calibrate.FEATURES, fitted.weights, strict=True)
     print(f"fit on {len(rows)} answers ({right} right): bias {fitted.bias:.3f}", end=", ")

@@ -14,16 +14,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.chunk import Chunk, sentence_spans
+from rag.chunk import Chunk
 from rag.cite import Citation, cited_sentences, word_support
 from rag.facts import (
     QUANTITY_PATTERN,
     Quantity,
-    normalize_text,
     quantities_in_context,
     same_quantity,
-    strip_citation_markers,
 )
+from rag.text import normalize_text, sentence_spans, strip_citation_markers
 
 MIN_TOPIC_OVERLAP = 0.8  # high: a false "sources differ" misleads more than a missed one
 

@@ -6,7 +6,7 @@ relative dates the way news copy uses them: a weekday alone or after "on" is the
 day on or before publication ("Kim arrived on Tuesday" in a Thursday paper is two days
 earlier), or the next one on or after it when the sentence speaks of the future ("will meet
 on Friday"); "today", "yesterday", "tomorrow", "last/this/next week|month|year" follow the
-publication date. `annotate` writes the absolute date after each such expression.
+publication date.
 `time_frame` reads the period a question names ("in September 2025", "on 4 September 2025",
 "in 2024") and whether it wants the newest reports ("latest", "most recent").
 A small closed grammar on purpose: general date parsers read "may" or "march" as months and put
@@ -21,15 +21,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
-MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
-MONTHS["sept"] = 9
+from rag.text import MONTH_PATTERN, MONTHS
+
 WEEKDAYS = {name.lower(): n for n, name in enumerate(calendar.day_name)}
 
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
 _WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _RELATIVE = re.compile(
     rf"\b(?:(last|next|this)\s+)?{_WEEKDAY}\b|\b(today|tonight|yesterday|tomorrow)\b"
@@ -41,11 +36,9 @@ _FUTURE = re.compile(
     r"plans? to|planning to|scheduled|upcoming|next)\b",
     re.IGNORECASE,
 )
-# an explicit date right after the expression: "Thursday, Sept. 4", "Tuesday (2 September"
-_EXPLICIT_AFTER = re.compile(rf"^\s*[,(]?\s*(?:{_MONTH}\s+\d|\d{{1,2}}\s+{_MONTH})", re.IGNORECASE)
-_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH},?\s+(\d{{4}})\b", re.IGNORECASE)
-_MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE)
-_MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(?:of\s+)?(\d{{4}})\b", re.IGNORECASE)
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+{MONTH_PATTERN},?\s+(\d{{4}})\b", re.IGNORECASE)
+_MONTH_DAY_YEAR = re.compile(rf"\b{MONTH_PATTERN}\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE)
+_MONTH_YEAR = re.compile(rf"\b{MONTH_PATTERN}\s+(?:of\s+)?(\d{{4}})\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:in|during|since|of|for)\s+((?:19|20)\d{2})\b(?!s)", re.IGNORECASE)
 _LATEST = re.compile(r"\b(latest|most recent(?:ly)?|newest|recently|lately|current(?:ly)?)\b", re.I)
 
@@ -119,18 +112,6 @@ def _resolve(match: re.Match[str], published: dt.date, future: bool) -> str:
         return _shift_month(published, step)
     monday = published - dt.timedelta(days=published.weekday()) + dt.timedelta(weeks=step)
     return f"the week of {human(monday)}"
-
-
-def annotate(sentence: str, published: dt.date) -> str:
-    """The sentence with each relative date followed by its absolute date in parentheses,
-    unless an explicit date already follows it."""
-    out, last = [], 0
-    for found in resolve_relative(sentence, published):
-        if _EXPLICIT_AFTER.match(sentence[found.end :]):
-            continue
-        out.append(sentence[last : found.end] + f" ({found.value})")
-        last = found.end
-    return "".join(out) + sentence[last:]
 
 
 def time_frame(question: str) -> TimeFrame:

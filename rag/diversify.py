@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rag.embed import similarity
-from rag.facts import normalize_text
-from rag.keyword import tokenize
+from rag.text import normalize_text, tokenize
 
 SHINGLE = 5
 

@@ -65,10 +65,6 @@ class Embedder:
                     raise ModelError(f"cannot load embedder {self.name!r}: {exc}") from None
             return self._model
 
-    @property
-    def dimension(self) -> int:
-        return int(self._load().get_embedding_dimension() or 0)
-
     def encode(self, texts: list[str], progress: bool = False) -> list[list[float]]:
         if not texts:
             return []

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from rag.facts import capitalised_names, extract_quantities, strip_citation_markers
+from rag.facts import capitalised_names, extract_quantities
+from rag.text import MONTHS, strip_citation_markers
 
 _KINDS = (
     ("duration", r"\bhow long\b"),
@@ -21,9 +22,8 @@ _KINDS = (
 )
 _TIME_WORDS = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|"
-    r"morning|afternoon|evening|night|week|month|year|ago|since|january|february|march|april|"
-    r"may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|"
-    r"sep|sept|oct|nov|dec|\d{4}s?)\b",
+    r"morning|afternoon|evening|night|week|month|year|ago|since|"
+    rf"{'|'.join(MONTHS)}|\d{{4}}s?)\b",
     re.IGNORECASE,
 )
 _DURATION_UNITS = re.compile(

@@ -1,92 +1,29 @@
-"""Checkable facts in text: normalised wording, quantities and names.
+"""Checkable facts in text: quantities and names.
 
-Contract: pure, deterministic functions. `normalize_text` folds case, unicode forms, curly
-quotes, dashes and abbreviated months; `extract_quantities` reads numbers with their scale and
-unit, so "33 per cent" equals "33%" and "US$1.05bn" equals "1,050 million";
+Contract: pure, deterministic functions. `extract_quantities` reads numbers with their scale
+and unit, so "33 per cent" equals "33%" and "US$1.05bn" equals "1,050 million";
 `capitalised_names` finds names by a simple heuristic; `missing_claims` lists the numbers and
-names of a text that no source states. Used both to verify answers and to score them.
-Knows nothing about models, Chroma, questions files or the CLI; words are rag.keyword's tokens.
+names of a text that no source states. Used to verify answers (rag.cite, rag.conflicts,
+rag.expect). Wording, tokens and markers are rag.text's.
+Knows nothing about models, Chroma, questions files or the CLI.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rag.keyword import tokenize
+from rag.text import (
+    contains_phrase,
+    normalize_text,
+    strip_citation_markers,
+    tokenize,
+    unique_in_order,
+)
 
 QUANTITY_REL_TOL = 0.005  # two quantities are the same within 0.5% of the larger one
-
-# ------------------------------------------------------------------------------------ text
-
-_CHAR_MAP = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-    }
-)
-_MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-
-
-_MONTH_ABBREVIATIONS = {
-    "jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june",
-    "jul": "july", "aug": "august", "sep": "september", "sept": "september", "oct": "october",
-    "nov": "november", "dec": "december",
-}  # fmt: skip
-_ABBREVIATED_DATE = re.compile(rf"\b({'|'.join(_MONTH_ABBREVIATIONS)})\.? ?(?=\d)")
-
-
-def normalize_text(text: str) -> str:
-    """NFKC, straight quotes and hyphens, case-folded, runs of whitespace as one space, and
-    months abbreviated before a day written out ("Sept. 4" -> "september 4")."""
-    text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP).casefold()
-    text = " ".join(text.split())
-    return _ABBREVIATED_DATE.sub(lambda m: _MONTH_ABBREVIATIONS[m[1]] + " ", text)
-
-
-def contains_phrase(text: str, phrase: str) -> bool:
-    """Whether the normalised phrase occurs in the normalised text as whole words, a plural
-    "s" or "es" allowed after a final letter ("bank" is in "banks", not in "bankrupt"; "6" is not
-    in "65" or "6.5")."""
-    needle = normalize_text(phrase)
-    if not needle:
-        return False
-    plural = "(?:e?s)?" if needle[-1].isalpha() else ""
-    pattern = rf"(?<!\w)(?<!\d[.,]){re.escape(needle)}{plural}(?!\w|[.,]\d)"
-    return re.search(pattern, normalize_text(text)) is not None
-
-
-def citation_markers(text: str) -> set[int]:
-    """The numbers of the citation markers in text: "[1]" and "[2, 3]" give {1, 2, 3}."""
-    return {int(n) for group in _MARKERS.findall(text) for n in group.split(",")}
-
-
-def strip_citation_markers(text: str) -> str:
-    """Text without its citation markers, so that "[1]" is not read as a number."""
-    return _MARKERS.sub("", text)
-
-
-def unique_in_order(items: Iterable[str]) -> list[str]:
-    """Items without repeats, each at its first position."""
-    return list(dict.fromkeys(items))
-
 
 # ------------------------------------------------------------------------------ quantities
 

@@ -19,7 +19,7 @@ from rag import dates, diversify
 from rag.chunk import Chunk
 from rag.config import Settings
 from rag.embed import similarity
-from rag.keyword import KeywordIndex
+from rag.keyword_index import KeywordIndex
 from rag.store import Store
 
 
@@ -29,8 +29,6 @@ class Hit:
     rank: int  # 1-based
     score: float  # reciprocal-rank-fusion score
     similarity: float  # cosine similarity to the query
-    dense_rank: int | None = None
-    keyword_rank: int | None = None
     copies: tuple[Chunk, ...] = ()  # near-duplicate passages folded into this one
 
 
@@ -66,10 +64,8 @@ class Retriever:
         vector = self.store.embedder.encode([query])[0]
         dense = self.store.search(vector, settings.candidates)
         keyword = self.keyword_index().search(query, settings.candidates)
-        dense_ids = [c.chunk_id for c, _ in dense]
-        keyword_ids = [c.chunk_id for c, _ in keyword]
         chunks = {c.chunk_id: c for c, _ in [*dense, *keyword]}
-        rankings = [dense_ids, keyword_ids]
+        rankings = [[c.chunk_id for c, _ in dense], [c.chunk_id for c, _ in keyword]]
         candidates = [(i, dates.parse_date(chunks[i].date)) for i, _ in fuse(rankings)]
         if favoured := dates.favoured(candidates, dates.time_frame(query)):
             rankings.append(favoured)  # the period the question names, or the newest first
@@ -86,13 +82,7 @@ class Retriever:
                 rank=rank,
                 score=scores[cid],
                 similarity=similarity(vector, vectors[cid]),
-                dense_rank=_rank_of(cid, dense_ids),
-                keyword_rank=_rank_of(cid, keyword_ids),
                 copies=tuple(chunks[c] for c in copies[cid]),
             )
             for rank, cid in enumerate(picked, start=1)
         ]
-
-
-def _rank_of(item: str, ranking: list[str]) -> int | None:
-    return ranking.index(item) + 1 if item in ranking else None

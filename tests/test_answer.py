@@ -88,10 +88,13 @@ SOURCE = Chunk("a:0", "a", "Kim in Beijing", "2025-09-04", 0, 0, len(PASSAGE), P
 
 def answerer(draft: str, yes: float, similarity: float = 0.6) -> Answerer:
     settings = Settings(model="scripted")  # no calibration ships for it: confidence = P(yes)
-    result = Answerer(settings, OneChunkStore(settings), ScriptedModel(draft, yes))  # type: ignore[arg-type]
     hit = Hit(SOURCE, 1, 0.03, similarity)
-    result.retriever = SimpleNamespace(retrieve=lambda query: [hit])  # type: ignore[assignment]
-    return result
+    return Answerer(
+        settings,
+        store=OneChunkStore(settings),  # type: ignore[arg-type]
+        model=ScriptedModel(draft, yes),
+        retriever=SimpleNamespace(retrieve=lambda query: [hit]),  # type: ignore[arg-type]
+    )
 
 
 def test_a_verified_answer_the_judge_believes_is_given_with_its_confidence() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from rag.articles import Article, load_file
-from rag.chunk import Chunk, sentence_spans, split_article
+from rag.chunk import Chunk, split_article
+from rag.text import sentence_spans
 
 SEEDS = Path(__file__).parents[1] / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from rag.articles import Article, load_file
-from rag.chunk import Chunk, sentence_spans, split_article
+from rag.chunk import Chunk, split_article
 from rag.cite import Checked, check, support, word_support
-from rag.facts import citation_markers
 from rag.prompts import NOT_FOUND
+from rag.text import citation_markers, sentence_spans
 
 SEEDS = Path(__file__).parents[1] / "seeds"
 

@@ -8,8 +8,9 @@ import pytest
 
 from rag.articles import Article, load_file
 from rag.chunk import Chunk, split_article
-from rag.keyword import STOP_WORDS, KeywordIndex, tokenize
+from rag.keyword_index import KeywordIndex
 from rag.retrieve import fuse
+from rag.text import STOP_WORDS, tokenize
 
 SEEDS = Path(__file__).parents[1] / "seeds"
 
