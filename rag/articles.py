@@ -69,6 +69,16 @@ def safe_id(text: str) -> str:
     return _SAFE_ID.sub("_", text).strip("._-") or "article"
 
 
+def comes_from(doc_id: str, path: Path) -> bool:
+    """Whether `doc_id` names an article `load_file(path)` would give, judged by names alone
+    (the file is not read): the file's name without extension, made safe; for a .jsonl,
+    `<that>_<id>`."""
+    suffix, stem = path.suffix.lower(), safe_id(path.stem)
+    if suffix == ".jsonl":
+        return doc_id.startswith(f"{stem}_")
+    return suffix in SUPPORTED_SUFFIXES and doc_id == stem
+
+
 def _finish(doc_id: str, title: str, day: object, text: str, **extra: str | None) -> Article:
     body = text.strip()
     if not body:

@@ -12,6 +12,7 @@ from rag.articles import (
     Article,
     LoadFailure,
     article_files,
+    comes_from,
     iso_date,
     load_all,
     load_file,
@@ -492,3 +493,39 @@ def test_fingerprint_changes_with_what_a_reader_sees(change: dict[str, str | Non
 )
 def test_iso_date(value: object, expected: str | None) -> None:
     assert iso_date(value) == expected
+
+
+# ------------------------------------------------------------------------------ comes_from
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "name", "expected"),
+    [
+        ("story", "story.txt", True),
+        ("story", "story.MD", True),
+        ("My_Story_1", "My Story (1).html", True),
+        ("story", "story.sh", False),
+        ("story", "other.txt", False),
+        ("story_1", "story.txt", False),
+        ("feed_1", "feed.jsonl", True),
+        ("feed_a_b", "feed.jsonl", True),
+        ("feed", "feed.jsonl", False),
+        ("feedback_1", "feed.jsonl", False),
+    ],
+)
+def test_comes_from(doc_id: str, name: str, expected: bool) -> None:
+    assert comes_from(doc_id, Path(name)) is expected
+
+
+def test_comes_from_agrees_with_load_file(tmp_path: Path) -> None:
+    story = tmp_path / "A story (1).txt"
+    story.write_text(" date 2025-10-01 Title\n\nBody.\n", encoding="utf-8")
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        "\n".join(json.dumps({"id": i, "title": "T", "text": "Body."}) for i in ("x y", "2")),
+        encoding="utf-8",
+    )
+    for path in (story, feed):
+        doc_ids = [a.doc_id for a in load_file(path) if isinstance(a, Article)]
+        assert doc_ids and all(comes_from(d, path) for d in doc_ids)
+    assert not comes_from("A_story_1", feed) and not comes_from("feed_x_y", story)

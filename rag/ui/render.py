@@ -1,0 +1,218 @@
+"""The chat's HTML, rendered from the Jinja2 templates in `templates/`.
+
+Contract: every function here returns a complete piece of HTML from one template, rendered by
+one environment with autoescape on and StrictUndefined (a missing variable is an error, not an
+empty string). Python computes what to show (which passages, where a quote starts, the
+timings as words) and hands the templates plain data: strings, numbers and the pipeline's
+dataclasses; it never writes markup or escapes text itself, so every string from an article,
+an upload or the model reaches the page as text. Template files are written one element a
+line: when a template loads, each line break and the indentation after it are dropped (the
+chat shows its markup inline, where a line break would be a visible space), so a space
+between two lines is written `{{ " " }}`.
+Knows nothing about Gradio, the store or how answers are made; it reads `Answer` and its parts.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2.ext import Extension
+
+if TYPE_CHECKING:
+    from rag.answer import Answer
+    from rag.chunk import Chunk
+    from rag.cite import Citation
+    from rag.store import ArticleInfo
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CLOSEST_PASSAGES = 3  # passages shown with an abstention
+POPOVER_CONTEXT = 160  # characters of the passage shown around a quote in a marker's popover
+QUESTION_LIMIT = 600  # characters of a question shown in the chat
+_MARKER = re.compile(r"\[(\d+)\]")  # one citation marker, linked to its citation
+_BREAK = re.compile(r"[ \t]*\n\s*")  # a line break in text, with the blank space around it
+_SOURCE_BREAK = re.compile(r"\n\s*")  # a line break in a template file, with the indentation
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage cut in three around its quote (empty when nothing is highlighted), and
+    whether text was cut off before or after it."""
+
+    before: str
+    quote: str
+    after: str
+    cut_left: bool = False
+    cut_right: bool = False
+
+
+def split_at(text: str, start: int, end: int) -> Passage:
+    """`text` with text[start:end] as its quote (offsets clamped; none when empty)."""
+    start, end = max(0, start), min(len(text), end)
+    if start >= end:
+        return Passage(text, "", "")
+    return Passage(text[:start], text[start:end], text[end:])
+
+
+def highlight(citation: Citation) -> Passage:
+    """The cited chunk's whole text with its quote."""
+    return split_at(citation.chunk.text, citation.quote_start, citation.quote_end)
+
+
+def excerpt(citation: Citation, around: int = POPOVER_CONTEXT) -> Passage:
+    """The quote with up to `around` characters of context either side, cut at a space."""
+    text, start, end = citation.chunk.text, citation.quote_start, citation.quote_end
+    left, right = max(0, start - around), min(len(text), end + around)
+    if left > 0:
+        left = text.find(" ", left, start) + 1 or left
+    if right < len(text) and (cut := text.rfind(" ", end, right)) > end:
+        right = cut
+    inner = split_at(text[left:right], start - left, end - left)
+    return Passage(inner.before, inner.quote, inner.after, left > 0, right < len(text))
+
+
+def outlet(chunk: Chunk) -> str | None:
+    """The source's outlet: its `source`, or the host of an http(s) url."""
+    if chunk.source:
+        return chunk.source
+    if chunk.url:
+        parsed = urlparse(chunk.url)
+        if parsed.scheme in ("http", "https") and parsed.hostname:
+            return parsed.hostname.removeprefix("www.")
+    return None
+
+
+def linked_parts(text: str, citations: Sequence[Citation]) -> list[str | Citation]:
+    """`text` split at its markers: each [n] with a citation n becomes that Citation; a
+    marker without one stays text."""
+    by_marker = {c.marker: c for c in citations}
+    parts: list[str | Citation] = []
+    done = 0
+    for match in _MARKER.finditer(text):
+        if (citation := by_marker.get(int(match.group(1)))) is not None:
+            parts += [text[done : match.start()], citation]
+            done = match.end()
+    return [*parts, text[done:]]
+
+
+def seconds(ms: float | None) -> str:
+    """A duration for people: "40 ms", "8.8 s"."""
+    ms = ms or 0.0
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+def timing(timings_ms: dict[str, float]) -> list[str]:
+    """The answer's stages with their durations, in order."""
+    t = timings_ms
+    stages = [f"rewrite {seconds(t['rewrite'])}"] if "rewrite" in t else []
+    return [
+        *stages,
+        f"retrieve {seconds(t.get('retrieve'))}",
+        f"first token {seconds(t.get('ttft'))}",
+        f"total {seconds(t.get('total'))}",
+    ]
+
+
+def dating(answer: Answer) -> list[str]:
+    """When the answer holds: the newest cited article's date, and relative dates resolved."""
+    notes = [f"{r.text} = {r.value}" for r in answer.resolved_dates]
+    if answer.as_of:
+        notes.insert(0, f"As of {answer.as_of}, the date of the newest cited article")
+    return notes
+
+
+def first_line(message: str) -> str:
+    """The first non-blank line of a message ("error" when there is none)."""
+    return next((ln for ln in message.splitlines() if ln.strip()), "error").strip()
+
+
+class _Joined(Extension):
+    """Drops each line break of a template's source and the indentation after it."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return _SOURCE_BREAK.sub("", source)
+
+
+@functools.cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=[_Joined],
+    )
+    env.filters["breaks"] = _BREAK.split
+    env.filters["percent"] = "{:.0%}".format
+    env.globals.update(outlet=outlet, excerpt=excerpt, highlight=highlight)
+    return env
+
+
+def _template(name: str) -> Template:
+    return _environment().get_template(name)
+
+
+def render_answer(answer: Answer) -> str:
+    """The final answer: text with linked markers, cited sources, other passages, details."""
+    cited = {c.chunk.chunk_id for c in answer.citations}
+    return _template("answer.html").render(
+        answer=answer,
+        parts=linked_parts(answer.text, answer.citations),
+        dating=dating(answer),
+        copies={h.chunk.chunk_id: h.copies for h in answer.retrieved},
+        others=[h for h in answer.retrieved if h.chunk.chunk_id not in cited],
+        closest=sorted(answer.retrieved, key=lambda h: h.rank)[:CLOSEST_PASSAGES],
+        timing=timing(answer.timings_ms),
+        notes=[*answer.notes, *(f"removed: “{s}”" for s in answer.removed)],
+    )
+
+
+def status_html(status: str) -> str:
+    return _template("status.html").render(status=status)
+
+
+def streaming_html(status: str, draft: str) -> str:
+    """The status line above the draft streamed so far."""
+    return _template("streaming.html").render(status=status, draft=draft)
+
+
+def error_html(message: str) -> str:
+    """The first line of an error message."""
+    return _template("error.html").render(message=first_line(str(message)))
+
+
+def question_html(question: str, limit: int = QUESTION_LIMIT) -> str:
+    shown = question if len(question) <= limit else question[:limit] + "…"
+    return _template("question.html").render(question=shown)
+
+
+def library_html(articles: Sequence[ArticleInfo]) -> str:
+    passages = sum(a.chunks for a in articles)
+    return _template("library.html").render(articles=articles, passages=passages)
+
+
+def report_html(report: Sequence[tuple[str, bool]]) -> str:
+    """(line, success) pairs, one line each."""
+    return _template("report.html").render(report=report)
+
+
+def header_html(title: str, subtitle: str) -> str:
+    return _template("header.html").render(title=title, subtitle=subtitle)
+
+
+def heading_html(text: str) -> str:
+    return _template("heading.html").render(text=text)
+
+
+def formats_html(max_bytes: int) -> str:
+    """The upload section's heading and the formats it accepts, up to `max_bytes` each."""
+    return _template("formats.html").render(size=f"{max_bytes / 1e6:.1f} MB")
+
+
+def placeholder_html() -> str:
+    return _template("placeholder.html").render()

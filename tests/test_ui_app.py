@@ -1,0 +1,115 @@
+"""The Gradio page (rag.ui.app) and its event handlers (rag.ui.handlers) over a fake answerer,
+without a browser or a server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ui_samples import FakeAnswerer
+
+from rag.answer import Status
+from rag.config import Settings
+from rag.ui import app, chat, render
+from rag.ui.handlers import Handlers
+
+
+def handlers(tmp_path: Path, **settings: Any) -> Handlers:
+    config = Settings(data_dir=tmp_path, **settings)
+    return Handlers(config, FakeAnswerer(config))  # type: ignore[arg-type]
+
+
+def test_build_wires_a_fake_answerer(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    demo = app.build(settings, FakeAnswerer(settings))  # type: ignore[arg-type]
+    assert demo.title == "rag-news"
+
+
+def test_launch_options_are_safe_by_default() -> None:
+    options = app.launch_options(Settings())
+    assert options["server_name"] == "127.0.0.1"
+    assert options["share"] is False and options["show_error"] is False
+    assert options["max_file_size"] == Settings().max_upload_bytes
+    assert options["css"] == app.STYLESHEET.read_text(encoding="utf-8")
+    assert ".rag-cite:hover > .rag-pop" in options["css"]
+
+
+def test_a_question_is_shown_at_once_and_queued_behind_a_running_one(tmp_path: Path) -> None:
+    h = handlers(tmp_path, max_question_chars=50)
+    shown, _, pending, *_ = h.start_turn("  Who came?  ", [])
+    assert pending == "Who came?"
+    assert shown[0]["content"] == render.question_html("Who came?")
+    assert "Searching" in shown[1]["content"]
+    with h.activity:
+        shown, *_ = h.start_turn("Who else?", [])
+    assert chat.QUEUED in shown[1]["content"]
+    shown, _, pending, *_ = h.start_turn("x" * 51, [])
+    assert pending is None and shown[1]["content"] == render.error_html("too long")
+    assert h.start_turn("   ", [])[2] is None
+
+
+def test_an_answer_turn_streams_and_records_plain_history(tmp_path: Path) -> None:
+    h = handlers(tmp_path)
+    shown, *_ = h.start_turn("Who came?", [])
+    *_, (messages, _, history) = h.answer_turn("Who came?", shown, [])
+    assert len(messages) == 2 and "rag-cite-1" in messages[1]["content"]
+    assert history == [
+        {"role": "user", "content": "Who came?"},
+        {"role": "assistant", "content": "Kim came."},
+    ]
+    assert list(h.answer_turn(None, shown, history)) == [(shown, shown, history)]
+
+
+def test_an_unexpected_failure_is_a_generic_line(tmp_path: Path) -> None:
+    h = handlers(tmp_path)
+
+    def broken(question: str, history: Sequence[Any] = ()) -> Iterator[Any]:
+        yield Status("searching", query=question)
+        raise RuntimeError("disk on fire\nwith details")
+
+    h.answerer.stream = broken  # type: ignore[method-assign]
+    *_, (messages, _, history) = h.answer_turn("Who came?", [{}, {}], [])
+    assert messages[-1]["content"] == render.error_html(chat.GENERIC_ERROR)
+    assert history == [] and not h.activity.busy
+
+
+def test_library_handlers_add_list_and_remove(tmp_path: Path) -> None:
+    h = handlers(tmp_path)
+    listing, choices = h.show_library()
+    assert "The library is empty" in listing and choices["choices"] == []
+    upload = tmp_path / "Bridge <b>story.txt"
+    upload.write_text(" date 2025-10-01 Velmora opens a bridge\n\nIt is 412 m long.\n")
+    listing, choices, report, cleared = h.add_files([str(upload), str(tmp_path / "x.sh")])
+    assert "Velmora opens a bridge" in listing and cleared is None
+    assert choices["choices"] == [("Velmora opens a bridge (2025-10-01)", "Bridge_b_story")]
+    assert report.startswith('<div class="rag-ok">added “Velmora opens a bridge”</div>')
+    assert '<div class="rag-error">x.sh: unsupported type .sh' in report
+    listing, choices, report = h.remove("Bridge_b_story")
+    assert report == '<div class="rag-ok">removed “Velmora opens a bridge”</div>'
+    assert "The library is empty" in listing
+    assert h.remove(None)[2] == '<div class="rag-error">choose an article to remove</div>'
+    assert "is not in the library" in h.remove("gone")[2]
+
+
+def test_a_broken_store_is_one_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    h = handlers(tmp_path)
+
+    def broken() -> list[Any]:
+        raise RuntimeError("chroma exploded")
+
+    h.store.articles = broken  # type: ignore[method-assign]
+    listing, choices = h.show_library()
+    assert listing == render.error_html(chat.GENERIC_ERROR) and choices["choices"] == []
+    assert "chroma exploded" in caplog.text
+
+
+def test_examples_fill_the_question() -> None:
+    class Picked:
+        def __init__(self, value: Any) -> None:
+            self.value = value
+
+    assert Handlers.pick_example(Picked({"text": "Who?"})) == "Who?"  # type: ignore[arg-type]
+    assert Handlers.pick_example(Picked("Why?")) == "Why?"  # type: ignore[arg-type]
+    assert Handlers.new_chat() == ([], [], [])

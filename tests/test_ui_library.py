@@ -1,0 +1,125 @@
+"""The Library tab's logic (rag.ui.library): uploads saved under safe names within the limits,
+ingested at once, and removed together with their file; over an in-memory store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ui_samples import FakeStore
+
+from rag.config import Settings
+from rag.errors import InputError
+from rag.store import ArticleInfo
+from rag.ui import library
+
+VELMORA = " date 2025-10-01 Velmora opens a bridge\n\nIt is 412 m long.\n"
+
+
+@pytest.mark.parametrize(
+    ("original", "saved"),
+    [
+        ("../../etc/My Story (1).TXT", "My_Story_1.txt"),
+        ("story.md", "story.md"),
+        ("<script>.html", "script.html"),
+        ("...jsonl", "article.jsonl"),
+    ],
+)
+def test_upload_names_are_safe(original: str, saved: str) -> None:
+    assert library.upload_name(original) == saved
+
+
+def test_uploads_are_saved_within_the_limits(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", max_upload_bytes=100)
+    small = tmp_path / "evil name.md"
+    small.write_text("---\ntitle: T\n---\nBody.", encoding="utf-8")
+    saved = library.save_upload(small, settings)
+    assert saved == settings.uploads_dir / "evil_name.md" and saved.read_text().endswith("Body.")
+    renamed = library.save_upload(small, settings, original="Other Name.MD")
+    assert renamed == settings.uploads_dir / "Other_Name.md"
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 101, encoding="utf-8")
+    with pytest.raises(InputError, match=r"big\.txt: 101 bytes is over the 100-byte limit"):
+        library.save_upload(big, settings)
+    exe = tmp_path / "run.sh"
+    exe.write_text("echo", encoding="utf-8")
+    with pytest.raises(InputError, match=r"run\.sh: unsupported type \.sh; use \.txt"):
+        library.save_upload(exe, settings)
+    bare = tmp_path / "README"
+    bare.write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match=r"unsupported type \(none\)"):
+        library.save_upload(bare, settings)
+
+
+def test_an_upload_is_ingested_at_once_and_reported(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    store = FakeStore()
+    upload = tmp_path / "new story.txt"
+    upload.write_text(VELMORA, encoding="utf-8")
+    added = library.ingest_upload(upload, store, settings)  # type: ignore[arg-type]
+    assert added == [("added “Velmora opens a bridge”", True)]
+    assert (settings.uploads_dir / "new_story.txt").exists()
+    assert [a.doc_id for a in store.articles()] == ["new_story"]
+    again = library.ingest_upload(upload, store, settings)  # type: ignore[arg-type]
+    assert again == [("updated “Velmora opens a bridge”", True)]
+
+
+def test_an_upload_without_articles_is_reported_and_not_kept(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    store = FakeStore()
+    empty = tmp_path / "empty.txt"
+    empty.write_text("   \n", encoding="utf-8")
+    report = library.ingest_upload(empty, store, settings)  # type: ignore[arg-type]
+    assert report == [("empty.txt: no text", False)]
+    assert not (settings.uploads_dir / "empty.txt").exists() and store.articles() == []
+
+
+def test_a_feed_reports_its_bad_lines_without_the_server_path(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    feed = tmp_path / "feed.jsonl"
+    good = {"id": "a", "title": "Good", "date": "2025-10-01", "text": "Body."}
+    feed.write_text(json.dumps(good) + "\nnot json\n", encoding="utf-8")
+    report = library.ingest_upload(feed, FakeStore(), settings)  # type: ignore[arg-type]
+    assert report[0] == ("added “Good”", True)
+    line, ok = report[1]
+    assert line.startswith("feed.jsonl: ") and not ok
+    assert str(settings.uploads_dir) not in line
+
+
+def test_removing_an_article_deletes_only_its_upload(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert library.uploaded_file("story", settings, []) is None  # no uploads folder yet
+    settings.uploads_dir.mkdir()
+    for name in ("story.txt", "feed.jsonl", "notes.sh"):
+        (settings.uploads_dir / name).write_text("x")
+    (settings.uploads_dir / "folder.txt").mkdir()
+    assert library.uploaded_file("story", settings, []) == settings.uploads_dir / "story.txt"
+    assert library.uploaded_file("feed_1", settings, ["feed_2"]) is None
+    assert library.uploaded_file("feed_1", settings, []) == settings.uploads_dir / "feed.jsonl"
+    assert library.uploaded_file("seed", settings, []) is None
+    assert library.uploaded_file("notes", settings, []) is None
+    assert library.uploaded_file("folder", settings, []) is None
+
+
+def test_remove_article(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    store = FakeStore()
+    upload = tmp_path / "new story.txt"
+    upload.write_text(VELMORA, encoding="utf-8")
+    library.ingest_upload(upload, store, settings)  # type: ignore[arg-type]
+    store.docs["seed"] = ArticleInfo("seed", "", None, None, 1)
+    removed = library.remove_article("new_story", store, settings)  # type: ignore[arg-type]
+    assert removed == "removed “Velmora opens a bridge”"
+    assert not (settings.uploads_dir / "new_story.txt").exists()
+    assert library.remove_article("seed", store, settings) == "removed “seed”"  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="seed is not in the library"):
+        library.remove_article("seed", store, settings)  # type: ignore[arg-type]
+
+
+def test_article_choices() -> None:
+    articles = [
+        ArticleInfo("a", "Bridge", "2025-10-01", None, 1),
+        ArticleInfo("b", "", None, None, 1),
+    ]
+    assert library.article_choices(articles) == [("Bridge (2025-10-01)", "a"), ("b (undated)", "b")]
