@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rag import calibrate, cite, condense, conflicts, dates, expect, prompts
+from rag import calibrate, cite, condense, conflicts, dates, evidence, expect, prompts
 from rag.config import Settings
 from rag.decide import Decider, Decision
 from rag.draft import Draft, Drafter, elapsed_ms
@@ -149,7 +149,10 @@ class Answerer:
         relevant = [h for h in hits if h.similarity >= MIN_SIMILARITY]
 
         drafter = Drafter(self.model, self.settings.max_answer_tokens)
-        draft = drafter.plan(question, relevant)
+        sentences = self.settings.evidence_sentences
+        draft = drafter.plan(
+            question, evidence.select(query, relevant, self.store.embedder, sentences)
+        )
         if draft.sources:
             yield Status("reading", sources=len(draft.sources))
             for n, piece in enumerate(drafter.write(draft)):

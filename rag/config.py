@@ -45,6 +45,9 @@ class Settings:
     chunk_overlap: int = 1
     # passages given to the model
     top_k: int = 6
+    # the model reads only this many sentences of those passages, the closest to the question
+    # (0: whole passages)
+    evidence_sentences: int = 0
     # candidates each retriever (dense, keyword) contributes before fusion
     candidates: int = 20
     # reciprocal-rank-fusion constant

@@ -80,11 +80,11 @@ class Drafter:
 
 
 def reading_order(hits: Sequence[Hit]) -> list[Chunk]:
-    """Sources in article order (date, doc, position): stable across questions that retrieve
-    the same passages, so the model can reuse its cached prompt prefix."""
+    """Sources in article order (date, doc, place in the article): stable across questions
+    that retrieve the same passages, so the model can reuse its cached prompt prefix."""
     return [
         h.chunk
-        for h in sorted(hits, key=lambda h: (h.chunk.date or "", h.chunk.doc_id, h.chunk.position))
+        for h in sorted(hits, key=lambda h: (h.chunk.date or "", h.chunk.doc_id, h.chunk.start))
     ]
 
 
