@@ -1,24 +1,28 @@
 """Runs a chat model: a local GGUF file through llama-cpp-python, one model per process and one
-generation at a time, or an OpenAI-compatible server (e.g. llama.cpp's `llama-server`).
+generation at a time, or an OpenAI-compatible server running the same GGUF (rag.llm_remote).
 
 Messages are role dicts; the GGUF's own chat template formats them (never hand-written
-tags), and the same template counts prompt tokens exactly, so callers can budget context.
-Knows nothing about retrieval, sources or citations.
+tags), and the same template counts prompt tokens exactly (ChatTokenizer), so callers can
+budget context. Knows nothing about retrieval, sources or citations.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import json
-import math
+import io
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rag.config import Settings
 from rag.errors import ModelError
 from rag.weights import locate
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
 
 Message = dict[str, str]
 
@@ -63,6 +67,46 @@ def yes_share(weights: dict[str, float]) -> float:
     return yes / (yes + no) if yes + no > 0 else 0.5
 
 
+class ChatTokenizer:
+    """Counts tokens as a GGUF model sees them: messages rendered by the model's own chat
+    template, then tokenized by its vocabulary. Works on a loaded model or on a vocabulary-only
+    load of the file (no weights, for a model that runs elsewhere)."""
+
+    def __init__(self, llama: Llama, path: Path) -> None:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelError(f"model {path} has no chat template")
+        self._llama = llama
+        self._formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=llama._model.token_get_text(llama.token_eos()),
+            bos_token=llama._model.token_get_text(llama.token_bos()),
+        )
+
+    @classmethod
+    def vocab_only(cls, path: Path) -> ChatTokenizer:
+        from llama_cpp import Llama
+
+        try:
+            # llama.cpp warns that a vocabulary has no training context: nothing to act on
+            with contextlib.redirect_stderr(io.StringIO()):
+                llama = Llama(model_path=str(path), vocab_only=True, verbose=False)
+            return cls(llama, path)
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"cannot read the vocabulary of {path}: {exc}") from None
+
+    def count(self, messages: list[Message]) -> int:
+        """Tokens of the prompt these messages make, generation prompt included."""
+        prompt = self._formatter(messages=messages).prompt
+        return len(self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+
+    def count_text(self, text: str) -> int:
+        """Tokens of plain text (a reply), special-token markup taken as text."""
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
 def _state_cache_class() -> type:
     from llama_cpp import LlamaRAMCache
 
@@ -88,7 +132,6 @@ class LocalModel:
         self._settings = settings
         self._lock = threading.Lock()
         from llama_cpp import Llama
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         try:
             self._llama = Llama(
@@ -110,15 +153,7 @@ class LocalModel:
             word: self._llama.tokenize(word.encode(), add_bos=False, special=False)[0]
             for word in ("yes", "Yes", " yes", " Yes", "no", "No", " no", " No")
         }
-        template = self._llama.metadata.get("tokenizer.chat_template")
-        if not template:
-            raise ModelError(f"model {found.path} has no chat template")
-        model = self._llama._model
-        self._formatter = Jinja2ChatFormatter(
-            template=template,
-            eos_token=model.token_get_text(self._llama.token_eos()),
-            bos_token=model.token_get_text(self._llama.token_bos()),
-        )
+        self._tokenizer = ChatTokenizer(self._llama, found.path)
 
     def forget(self) -> None:
         """Drop every cached prompt state (for cold-start measurements)."""
@@ -128,8 +163,7 @@ class LocalModel:
                 self._llama.set_cache(type(self._llama.cache)(self._llama.cache.capacity_bytes))
 
     def count_tokens(self, messages: list[Message]) -> int:
-        prompt = self._formatter(messages=messages).prompt
-        return len(self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+        return self._tokenizer.count(messages)
 
     def generate(self, messages: list[Message], max_tokens: int) -> Generation:
         usage = Usage(prompt_tokens=self.count_tokens(messages))
@@ -170,84 +204,13 @@ class LocalModel:
                     yield delta
 
 
-class RemoteModel:
-    """An OpenAI-compatible chat server; token counts come from the server's usage report
-    (prompt size is estimated at four characters a token for budgeting)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.name = self.file = settings.model
-        self.sha256 = ""
-        self.n_ctx = settings.n_ctx
-        self._settings = settings
-        self._url = settings.llm_url.rstrip("/") + "/chat/completions"
-
-    def forget(self) -> None:
-        """The server owns its cache."""
-
-    def count_tokens(self, messages: list[Message]) -> int:
-        return sum(len(m["content"]) for m in messages) // 4 + 8 * len(messages)
-
-    def generate(self, messages: list[Message], max_tokens: int) -> Generation:
-        usage = Usage(prompt_tokens=self.count_tokens(messages))
-        return Generation(self._stream(messages, max_tokens, usage), usage)
-
-    def yes_probability(self, messages: list[Message]) -> float:
-        """P(yes) of a yes/no reply, from the server's log-probabilities of the first token
-        (1 or 0 from the reply's text when the server gives none)."""
-        import httpx
-
-        body: dict[str, Any] = {
-            "model": self._settings.model,
-            "messages": messages,
-            "max_tokens": 1,
-            "temperature": 0.0,
-            "logprobs": True,
-            "top_logprobs": 20,
-        }
-        try:
-            response = httpx.post(self._url, json=body, timeout=300)
-            response.raise_for_status()
-            choice = response.json()["choices"][0]
-        except (httpx.HTTPError, ValueError, KeyError, IndexError) as exc:
-            raise ModelError(f"model server {self._settings.llm_url}: {exc}") from None
-        first = ((choice.get("logprobs") or {}).get("content") or [{}])[0]
-        weights = {t["token"]: math.exp(t["logprob"]) for t in first.get("top_logprobs") or []}
-        if not weights:
-            weights = {(choice.get("message") or {}).get("content") or "": 1.0}
-        return yes_share(weights)
-
-    def _stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
-        import httpx
-
-        body: dict[str, Any] = {
-            "model": self._settings.model,
-            "messages": messages,
-            "max_tokens": max_tokens,
-            "temperature": self._settings.temperature,
-            "seed": self._settings.seed,
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        }
-        try:
-            with httpx.stream("POST", self._url, json=body, timeout=300) as response:
-                response.raise_for_status()
-                for line in response.iter_lines():
-                    if not line.startswith("data: ") or line == "data: [DONE]":
-                        continue
-                    event = json.loads(line[len("data: ") :])
-                    if event.get("usage"):
-                        usage.prompt_tokens = event["usage"].get("prompt_tokens", 0)
-                    for choice in event.get("choices") or []:
-                        if text := (choice.get("delta") or {}).get("content"):
-                            usage.completion_tokens += 1
-                            yield text
-        except httpx.HTTPError as exc:
-            raise ModelError(f"model server {self._settings.llm_url}: {exc}") from None
-
-
 @functools.cache
 def _load(settings: Settings) -> ChatModel:
-    return RemoteModel(settings) if settings.llm_url else LocalModel(settings)
+    if settings.llm_url:
+        from rag.llm_remote import RemoteModel
+
+        return RemoteModel(settings)
+    return LocalModel(settings)
 
 
 def get_model(settings: Settings) -> ChatModel:

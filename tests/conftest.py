@@ -5,6 +5,11 @@
 `rag_server`: the browser chat on the real stack (Chroma, the embedder, the default GGUF model)
 in a subprocess, over a temporary data dir holding the ingested seed articles. One server per
 test session; started only by the tests that ask for it.
+
+`chroma_server`: a real Chroma server (`chroma run`) over a temporary dir; its URL.
+`llama_server`: a real OpenAI-compatible server (`python -m llama_cpp.server`) running the small
+GGUF model; its `/v1` URL. Each is started for the test module that asks for it and stopped
+after that module.
 """
 
 from __future__ import annotations
@@ -17,13 +22,18 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from rag.config import Settings
+from rag.weights import locate
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_START_TIMEOUT = 600  # seconds: loading the embedder and the model on a busy machine
+SMALL_MODEL = "qwen2.5-0.5b"  # the GGUF the model-server tests run
 
 
 @dataclass(frozen=True)
@@ -88,23 +98,33 @@ def rag_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
     port = _free_port()
     server = Server(f"http://127.0.0.1:{port}/", data_dir, data_dir / "serve.log")
-    with server.log.open("w") as log:
-        process = subprocess.Popen(
-            _rag(data_dir, "serve", "--port", str(port)),
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _answers(server.url):
-            if process.poll() is not None:
-                pytest.fail(f"rag serve exited with {process.returncode}:\n{server.log_tail()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"rag serve did not answer on {server.url}:\n{server.log_tail()}")
-            time.sleep(0.5)
+    command = _rag(data_dir, "serve", "--port", str(port))
+    with _running(command, server.url, server, "rag serve", SERVER_START_TIMEOUT, env=env):
         yield server
+
+
+@contextmanager
+def _running(
+    command: list[str],
+    probe: str,
+    server: Server,
+    what: str,
+    timeout: float,
+    env: dict[str, str] | None = None,
+) -> Iterator[None]:
+    """Run `command` (output to `server.log`) until the block ends, once `probe` answers 200;
+    the test fails with the log's tail when it exits or does not answer in `timeout` seconds."""
+    with server.log.open("w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _answers(probe):
+            if process.poll() is not None:
+                pytest.fail(f"{what} exited with {process.returncode}:\n{server.log_tail()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"{what} did not answer on {probe}:\n{server.log_tail()}")
+            time.sleep(0.5)
+        yield
     finally:
         process.terminate()
         try:
@@ -112,3 +132,27 @@ def rag_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("chroma-server")
+    port = _free_port()
+    server = Server(f"http://127.0.0.1:{port}", folder / "data", folder / "chroma.log")
+    chroma = str(Path(sys.executable).parent / "chroma")
+    command = [chroma, "run", "--path", str(server.data_dir), "--host", "127.0.0.1"]
+    probe = f"{server.url}/api/v2/heartbeat"
+    with _running([*command, "--port", str(port)], probe, server, "chroma run", 120):
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("llama-server")
+    model = locate(SMALL_MODEL, Settings().cache_dir).path
+    port = _free_port()
+    server = Server(f"http://127.0.0.1:{port}/v1", folder, folder / "llama-server.log")
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model)]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+    with _running(command, f"{server.url}/models", server, "llama_cpp.server", 300):
+        yield server.url
