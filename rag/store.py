@@ -131,7 +131,10 @@ class Store:
 
     @property
     def revision(self) -> str:
-        return str((self._collection.metadata or {}).get("revision", "0"))
+        """Changes on every write, also one made by another process sharing the store (the
+        collection object keeps the metadata it was opened with: ask the client)."""
+        current = self._client.get_collection(self.settings.collection, embedding_function=None)
+        return str((current.metadata or {}).get("revision", "0"))
 
     def _bump_revision(self) -> None:
         self._collection.modify(

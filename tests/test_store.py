@@ -1,14 +1,17 @@
-"""Integration: a real Chroma store in a temp dir with the real MiniLM embedder."""
+"""Integration: a real Chroma store with the real MiniLM embedder, both ways the settings allow:
+embedded in a temp dir, and a real Chroma server (`chroma run`, one for the module) holding each
+test's own collection."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
 from rag.articles import load_all
-from rag.config import load
+from rag.config import Settings, load
 from rag.embed import resolve
 from rag.errors import StoreError
 from rag.store import Store
@@ -17,9 +20,18 @@ SEEDS = Path(__file__).parents[1] / "seeds"
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(params=["embedded", "server"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a new, empty store of the kind named by the parameter."""
+    if request.param == "embedded":
+        return load({"data_dir": tmp_path})
+    url = request.getfixturevalue("chroma_server")
+    return load({"data_dir": tmp_path, "chroma_url": url, "collection": f"test-{uuid4().hex}"})
+
+
 @pytest.fixture()
-def store(tmp_path: Path) -> Store:
-    return Store(load({"data_dir": tmp_path}))
+def store(settings: Settings) -> Store:
+    return Store(settings)
 
 
 def _ids(store: Store) -> list[str]:
@@ -65,8 +77,15 @@ def test_search_finds_the_passage_and_reports_cosine_similarity(store: Store) ->
     assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
 
 
-def test_another_embedder_is_refused(tmp_path: Path) -> None:
-    Store(load({"data_dir": tmp_path})).sync(load_all([SEEDS])[0])
-    other = load({"data_dir": tmp_path, "embedder": resolve("all-MiniLM-L6-v2")})
+def test_another_embedder_is_refused(settings: Settings) -> None:
+    Store(settings).sync(load_all([SEEDS])[0])
+    other = settings.replace(embedder=resolve("all-MiniLM-L6-v2"))
     with pytest.raises(StoreError, match="built with embedder 'all-MiniLM-L6-v2'"):
         Store(other)
+
+
+def test_the_revision_follows_writes_made_elsewhere(settings: Settings) -> None:
+    reader = Store(settings)  # e.g. `rag serve`, while `rag ingest` writes in another process
+    before = reader.revision
+    Store(settings).sync(load_all([SEEDS])[0])
+    assert reader.revision != before and reader.count() > 0
