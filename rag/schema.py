@@ -53,6 +53,8 @@ def answer_json(answer: Answer) -> Json:
                 "date": c.chunk.date,
                 "chunk_id": c.chunk.chunk_id,
                 "quote": c.quote,
+                "url": c.chunk.url,  # the article's web address, None when unknown
+                "source": c.chunk.source,  # the outlet, None when unknown
             }
             for c in answer.citations
         ],

@@ -11,7 +11,18 @@ from rag.retrieve import Hit
 from rag.schema import answer_json, failure_json, trace_json
 
 PASSAGE = "Kim Jong Un arrived in Beijing on Tuesday."
-SOURCE = Chunk("a:0", "a", "Kim in Beijing", "2025-09-04", 0, 0, len(PASSAGE), PASSAGE)
+SOURCE = Chunk(
+    "a:0",
+    "a",
+    "Kim in Beijing",
+    "2025-09-04",
+    0,
+    0,
+    len(PASSAGE),
+    PASSAGE,
+    source="Harbour Gazette",
+    url="https://news.example/kim-beijing",
+)
 COPY = Chunk("b:0", "b", "Kim in Beijing (wire)", "2025-09-04", 0, 0, len(PASSAGE), PASSAGE)
 DOCUMENTED = {  # README, "rag ask --json"
     "answer",
@@ -67,6 +78,8 @@ def test_the_answer_object_has_exactly_the_documented_keys() -> None:
             "date": "2025-09-04",
             "chunk_id": "a:0",
             "quote": PASSAGE,
+            "url": "https://news.example/kim-beijing",
+            "source": "Harbour Gazette",
         }
     ]
     assert data["retrieved"] == [
@@ -76,6 +89,12 @@ def test_the_answer_object_has_exactly_the_documented_keys() -> None:
     assert data["timings_ms"] == {"retrieve": 12.0, "ttft": 100.0, "generate": 0.0, "total": 0.0}
     assert data["model"] == {"file": "m.gguf", "sha256": "ab" * 32}
     json.dumps(data)  # serialisable as is
+
+
+def test_a_citation_without_url_or_outlet_says_none() -> None:
+    citation = Citation(1, COPY, PASSAGE, 0, len(PASSAGE))
+    cited = answer_json(answer(citations=[citation]))["citations"][0]
+    assert cited["url"] is None and cited["source"] is None
 
 
 def test_a_trace_adds_what_the_evaluation_inspects() -> None:
