@@ -64,7 +64,16 @@ def test_json_contract(ask: Ask) -> None:
     assert len(answer["model"]["sha256"]) == 64
     assert [r["rank"] for r in answer["retrieved"]] == list(range(1, len(answer["retrieved"]) + 1))
     citation = answer["citations"][0]
-    assert set(citation) == {"marker", "doc_id", "title", "date", "chunk_id", "quote", "url", "source"}
+    assert set(citation) == {
+        "marker",
+        "doc_id",
+        "title",
+        "date",
+        "chunk_id",
+        "quote",
+        "url",
+        "source",
+    }
     assert "Ju Ae" in answer["answer"]
     assert citation["doc_id"] == KIM and citation["date"] == "2025-09-04"
     assert_grounded(answer)
