@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rag import calibrate, cite, condense, conflicts, dates, evidence, expect, prompts
+from rag.chat import ChatModel, Message
 from rag.config import Settings
 from rag.decide import Decider, Decision
 from rag.draft import Draft, Drafter, elapsed_ms
 from rag.errors import InputError, StoreError
-from rag.llm import ChatModel, Message, get_model
+from rag.llm import get_model
 from rag.retrieve import Hit, Retriever
 from rag.store import Store
 

@@ -18,7 +18,7 @@ from rag.prompts import render
 from rag.text import tokenize
 
 if TYPE_CHECKING:
-    from rag.llm import ChatModel, Message
+    from rag.chat import ChatModel, Message
 
 _REFERRING = re.compile(
     r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|"

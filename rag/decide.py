@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from rag import cite, expect, prompts
 from rag.calibrate import Calibration
+from rag.chat import ChatModel
 from rag.chunk import Chunk
 from rag.embed import Embedder, similarity
-from rag.llm import ChatModel
 from rag.retrieve import Hit
 from rag.text import sentence_spans
 

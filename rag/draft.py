@@ -15,8 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rag import budget, prompts
+from rag.chat import ChatModel
 from rag.chunk import Chunk
-from rag.llm import ChatModel
 from rag.retrieve import Hit
 
 

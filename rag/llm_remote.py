@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import openai
 
+from rag.chat import ChatTokenizer, Generation, Message, Usage, yes_share
 from rag.config import Settings
 from rag.errors import ModelError
-from rag.llm import ChatTokenizer, Generation, Message, Usage, yes_share
 from rag.weights import locate
 
 if TYPE_CHECKING:

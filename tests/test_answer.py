@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pytest
 
 from rag.answer import Answerer, absolute_dates, newest_date
+from rag.chat import Generation
 from rag.chunk import Chunk
 from rag.cite import Citation
 from rag.config import Settings
-from rag.llm import Generation
 from rag.retrieve import Hit
 
 

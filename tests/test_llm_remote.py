@@ -14,9 +14,10 @@ import httpx
 import openai
 import pytest
 
+from rag.chat import Usage
 from rag.config import Settings
 from rag.errors import ModelError
-from rag.llm import LocalModel, Usage, get_model
+from rag.llm import LocalModel, get_model
 from rag.llm_remote import RemoteModel
 
 SMALL_MODEL = "qwen2.5-0.5b"  # the GGUF the llama_server fixture runs
