@@ -5,22 +5,21 @@ question), `relevance` (cosine similarity of the closest cited passage to the
 question), `support` (the lowest, over the answer's sentences, of its cosine similarity to its
 closest cited passage) and `kept` (share of the draft's sentences that survived verification).
 A signal an older calibration file does not know gets weight 0.
-A logistic model maps them to a confidence; `fit` learns its weights from labelled signals
-(an eval run: `rag calibrate RUN_DIR`) by L2-regularised Newton steps. The weights that ship
-(`calibration.json` beside this module) were fit on the dev split for the default model and
-apply only to it; otherwise, without a file, the confidence is the judge's P(yes) itself.
-Knows nothing about models, retrieval or the CLI.
+A logistic model maps them to a confidence; `load` reads its weights from a calibration file.
+The weights are learnt from eval runs by the evaluation side (`rag calibrate RUN_DIR`, see
+rag.eval.calibration, which writes the file). The weights that ship (`calibration.json` beside
+this module) were fit on the dev and smoke splits for the default model and apply only to it;
+otherwise, without a file, the confidence is the judge's P(yes) itself.
+Knows nothing about models, retrieval, fitting or the CLI.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from rag.errors import ConfigError
 
@@ -40,11 +39,6 @@ class Calibration:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features(signals), strict=True))
         return round(1 / (1 + math.exp(-z)), 3)
 
-    def save(self, path: Path) -> None:
-        data = {"bias": self.bias, "weights": dict(zip(FEATURES, self.weights, strict=True))}
-        data |= {"model": self.model, "fitted_on": self.fitted_on}
-        path.write_text(json.dumps(data, indent=2) + "\n")
-
 
 IDENTITY = Calibration(0.0, (1.0, 0.0, 0.0, 0.0), "none: the judge's P(yes)")
 
@@ -53,30 +47,6 @@ def features(signals: Mapping[str, float]) -> list[float]:
     """The model's inputs: logit of the judge's P(yes), then the other signals as they are."""
     judge = min(max(signals["judge"], _EPS), 1 - _EPS)
     return [math.log(judge / (1 - judge)), *(float(signals[name]) for name in FEATURES[1:])]
-
-
-def fit(
-    rows: Sequence[tuple[Mapping[str, float], bool]],
-    l2: float = 1.0,
-    fitted_on: str = "",
-    model: str = "",
-) -> Calibration:
-    """Logistic regression of correctness on the signals (bias not penalised)."""
-    if len({label for _, label in rows}) < 2:
-        raise ConfigError("calibration needs both right and wrong answers among its rows")
-    x = np.array([[1.0, *features(signals)] for signals, _ in rows])
-    y = np.array([float(label) for _, label in rows])
-    penalty = l2 * np.diag([0.0] + [1.0] * len(FEATURES))
-    w = np.zeros(x.shape[1])
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-x @ w))
-        gradient = x.T @ (p - y) + penalty @ w
-        hessian = x.T @ (x * (p * (1 - p))[:, None]) + penalty
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return Calibration(float(w[0]), tuple(float(v) for v in w[1:]), fitted_on, model)
 
 
 def load(path: str = "", model: str = "") -> Calibration:

@@ -1,4 +1,5 @@
-"""Known answers for aggregation, comparison and the markdown report (rag.report)."""
+"""Known answers for aggregation and comparison (rag.eval.summary) and the markdown report
+(rag.eval.report)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import pytest
 
 from rag.eval import report
 from rag.eval.scoring import FAILURES, SCORE_KEYS, STAGES
+from rag.eval.summary import METRICS, compare, summarize, summarize_robustness
 
 
 def score(qid: str, category: str = "factoid", **values: Any) -> dict[str, Any]:
-    """A score dict as rag.scoring writes it: every key present, unset metrics None."""
+    """A score dict as rag.eval.scoring writes it: every key present, unset metrics None."""
     base: dict[str, Any] = dict.fromkeys(SCORE_KEYS)
     base |= {"id": qid, "category": category, "answerable": True, "abstained": False}
     base |= {"error": False, "timings_ms": {}}
@@ -77,7 +79,7 @@ SCORES = [
 
 @pytest.fixture(scope="module")
 def summary() -> dict[str, Any]:
-    return report.summarize(SCORES, determinism=0.9)
+    return summarize(SCORES, determinism=0.9)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +107,7 @@ def test_overall_interval_contains_the_mean(summary: dict[str, Any], key: str) -
 
 
 def test_summary_is_deterministic_and_json_ready(summary: dict[str, Any]) -> None:
-    again = report.summarize(SCORES, determinism=0.9)
+    again = summarize(SCORES, determinism=0.9)
     assert again == summary
     assert json.loads(json.dumps(summary)) == summary
     assert summary["bootstrap"] == {"resamples": 2000, "seed": 0, "level": 0.95}
@@ -123,7 +125,7 @@ def test_summary_keys(summary: dict[str, Any]) -> None:
         "determinism",
         "bootstrap",
     ]
-    assert set(summary["overall"]) == {metric.key for metric in report.METRICS}
+    assert set(summary["overall"]) == {metric.key for metric in METRICS}
 
 
 def test_counts(summary: dict[str, Any]) -> None:
@@ -164,7 +166,7 @@ def test_latency_percentiles(summary: dict[str, Any]) -> None:
 
 
 def test_summarize_without_scores() -> None:
-    empty = report.summarize([])
+    empty = summarize([])
     assert empty["counts"]["questions"] == 0
     assert empty["overall"]["mrr"] == {"mean": None, "ci": None, "n": 0}
     assert empty["by_category"] == {}
@@ -187,7 +189,7 @@ CURRENT += run({"h": True, "new": False, "none": None})
 
 
 def test_compare_lists_regressions_fixes_and_mcnemar() -> None:
-    comparison = report.compare(BASELINE, CURRENT)
+    comparison = compare(BASELINE, CURRENT)
     assert comparison["key"] == "correct"
     assert comparison["paired"] == 8
     assert comparison["baseline_correct"] == 2 and comparison["correct"] == 7
@@ -207,23 +209,21 @@ def test_compare_lists_regressions_fixes_and_mcnemar() -> None:
 def test_compare_p_value(
     baseline: list[dict[str, Any]], current: list[dict[str, Any]], p: float
 ) -> None:
-    assert report.compare(baseline, current)["p_value"] == pytest.approx(p)
+    assert compare(baseline, current)["p_value"] == pytest.approx(p)
 
 
 def test_compare_on_another_key() -> None:
     baseline = [score("a", all_slots=1), score("b", all_slots=0)]
     current = [score("a", all_slots=0), score("b", all_slots=0)]
-    comparison = report.compare(baseline, current, key="all_slots")
+    comparison = compare(baseline, current, key="all_slots")
     assert [e["id"] for e in comparison["regressions"]] == ["a"] and comparison["fixes"] == []
 
 
 def test_markdown_lists_the_failure_of_a_regression() -> None:
-    comparison = report.compare(
+    comparison = compare(
         [score("a", correct=True)], [score("a", correct=False, failure="reader miss")]
     )
-    text = report.render_markdown(
-        report.summarize([]), command="c", model={}, comparison=comparison
-    )
+    text = report.render_markdown(summarize([]), command="c", model={}, comparison=comparison)
     assert "- `a` (factoid: reader miss)" in text.splitlines()
 
 
@@ -238,7 +238,7 @@ REJECTION_ROWS = [{"abstained": a} for a in (True, False, True, True)]
 
 
 def test_summarize_robustness() -> None:
-    robustness = report.summarize_robustness(NOISE_ROWS, REJECTION_ROWS)
+    robustness = summarize_robustness(NOISE_ROWS, REJECTION_ROWS)
     levels = [(row["noise"], row["mean"], row["n"]) for row in robustness["noise"]]
     assert levels == [(0.0, 0.75, 4), (0.4, 0.5, 2), (0.8, 0.0, 2)]
     assert robustness["rejection"]["mean"] == 0.75 and robustness["rejection"]["n"] == 4
@@ -253,9 +253,9 @@ def markdown(summary: dict[str, Any]) -> str:
         summary,
         command="rag eval --split dev",
         model={"llm": "tiny.gguf", "embedder": "all-MiniLM-L6-v2"},
-        baseline=report.summarize(SCORES[:2]),
-        comparison=report.compare(BASELINE, CURRENT),
-        robustness=report.summarize_robustness(NOISE_ROWS, REJECTION_ROWS),
+        baseline=summarize(SCORES[:2]),
+        comparison=compare(BASELINE, CURRENT),
+        robustness=summarize_robustness(NOISE_ROWS, REJECTION_ROWS),
     )
 
 
@@ -319,7 +319,7 @@ def test_markdown_without_optional_sections(summary: dict[str, Any]) -> None:
 
 
 def test_markdown_escapes_table_cells() -> None:
-    summary = report.summarize([score("q|1", "odd|category", mrr=1.0)])
+    summary = summarize([score("q|1", "odd|category", mrr=1.0)])
     text = report.render_markdown(summary, command="rag eval", model={})
     assert "| odd\\|category | 1 |" in text
 

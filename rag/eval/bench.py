@@ -9,7 +9,8 @@ the ratio to the first setting (machines are noisy; compare within one run).
 of a question set: share of gold evidence quotes inside the top-k passages, distinct passages
 among them, and time, for each MMR weight with near-duplicate grouping on and off; with
 `--copies` every article is also ingested as a syndicated copy, the case grouping is for.
-Knows nothing about the UI; prints a markdown table.
+Knows nothing about the UI; prints a markdown table. Part of the evaluation side: the product
+never imports it.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def bench_retrieval(
 ) -> str:
     import tempfile
 
-    from rag.eval.run import load_questions
+    from rag.eval.questions import load_questions
     from rag.retrieve import Retriever
     from rag.store import Store
     from rag.text import normalize_text

@@ -2,10 +2,12 @@
 
 Contract: deterministic functions with no I/O. Retrieval metrics take doc ids in rank order and
 return None when there is no gold document, so callers can leave such questions out of means.
-Answer matching uses rag.facts (normalised text and quantities), so "33 per cent" matches
-"33%" and "US$1.05bn" matches "1,050 million".
+An alias matches an answer as a phrase (rag.text.contains_phrase) or, when the alias is written
+as numbers only, by the numbers of rag.eval.matcher (not the product's rag.facts), so "33 per
+cent" matches "33%" and "US$1.05bn" matches "1,050 million"; number words are no numbers
+("sixth" matches "sixth", not "6th": question files list both).
 Knows nothing about questions files, predictions, models, Chroma or the CLI; depends on the
-standard library, numpy and rag.facts only.
+standard library, numpy, rag.text and rag.eval.matcher only.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from rag.facts import extract_quantities, quantities_only, quantities_within
+from rag.eval.matcher import numbers, numbers_only
 from rag.text import contains_phrase, normalize_text, unique_in_order
 
 # --------------------------------------------------------------------------- answers
@@ -27,11 +29,11 @@ Slot = Sequence[str]  # aliases of one required part of an answer; any one of th
 
 def alias_matches(alias: str, answer: str) -> bool:
     """The alias occurs in the answer as a phrase, or the alias is written as numbers only and
-    every one of its quantities is among the answer's."""
+    every one of its numbers is among the answer's."""
     if contains_phrase(answer, alias):
         return True
-    wanted = quantities_only(alias)
-    return bool(wanted) and quantities_within(wanted, extract_quantities(answer))
+    wanted = numbers_only(alias)
+    return bool(wanted) and set(wanted) <= set(numbers(answer))
 
 
 def slot_matched(slot: Slot, answer: str) -> bool:
@@ -56,7 +58,7 @@ def all_slots(slots: Sequence[Slot], answer: str) -> int | None:
 def numeric_match(slots: Sequence[Slot], answer: str) -> int | None:
     """1 if the answer matches every numeric slot (a slot with an alias written as numbers
     only), else 0; None when no slot is numeric."""
-    numeric = [slot for slot in slots if any(quantities_only(alias) for alias in slot)]
+    numeric = [slot for slot in slots if any(numbers_only(alias) for alias in slot)]
     return all_slots(numeric, answer)
 
 

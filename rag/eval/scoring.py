@@ -6,8 +6,15 @@ without gold docs, answer metrics for unanswerable questions, citation metrics f
 support metrics without passages) is None, so that means can leave it out. Binary metrics are
 0 or 1. `determinism(run_a, run_b)` is the share of questions two runs answer identically.
 
+What the answer-side checks can catch: `supported` and `unsupported_*` read the answer's
+numbers and names with rag.eval.matcher, not with the checker that verified the answer
+(rag.cite through rag.facts), so they are a second opinion rather than true by construction.
+`citation_valid` only checks the answer object's consistency (every marker in the text has a
+citation, every citation has a marker and is a retrieved passage): rag.cite renumbers markers
+and cites only the passages it was given, so it fails only when that plumbing breaks.
+
 Knows nothing about models, Chroma, the CLI or how scores are aggregated; the arithmetic lives
-in rag.metrics.
+in rag.eval.metrics.
 """
 
 from __future__ import annotations
@@ -15,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rag import facts, text
-from rag.eval import metrics
+from rag import text
+from rag.eval import matcher, metrics
 
 RETRIEVAL_KS = (1, 3, 5)
 STAGES = ("retrieve", "ttft", "generate", "total")
@@ -28,7 +35,7 @@ FAILURES = (
     "retrieval miss",  # answerable, has gold docs, none of them retrieved
     "false abstention",  # gold docs retrieved (or none known), yet abstained
     "reader miss",  # answered, but the answer lacks a slot
-    "unsupported claim",  # a number or name in the answer is in no cited passage
+    "unsupported claim",  # a number or name in the answer is in no cited passage (matcher's view)
     "citation error",  # a marker or citation is dangling, or no gold doc is cited
 )
 
@@ -174,15 +181,15 @@ def _citation_scores(prediction: Mapping[str, Any], gold: Sequence[str]) -> Scor
 
 
 def _support_scores(prediction: Mapping[str, Any], passages: Mapping[str, str] | None) -> Score:
-    """Whether the cited passages back every claim of the answer, and the claims that no
-    retrieved passage backs; None without passages."""
+    """Whether the cited passages hold every number and name of the answer, and the ones that no
+    retrieved passage holds (rag.eval.matcher); None without passages."""
     if passages is None:
         return dict.fromkeys(("supported", "unsupported_tokens", "unsupported_count"))
     answer = prediction.get("answer") or ""
     cited = [citation["chunk_id"] for citation in prediction.get("citations") or []]
-    invented = facts.missing_claims(answer, _texts(passages, _retrieved_chunks(prediction)))
+    invented = matcher.unbacked(answer, _texts(passages, _retrieved_chunks(prediction)))
     return {
-        "supported": int(not facts.missing_claims(answer, _texts(passages, cited))),
+        "supported": int(not matcher.unbacked(answer, _texts(passages, cited))),
         "unsupported_tokens": invented,
         "unsupported_count": len(invented),
     }
@@ -196,7 +203,8 @@ def _citations_valid(
     answer: str, citations: Sequence[Mapping[str, Any]], retrieved: Sequence[str]
 ) -> bool:
     """Every citation points at a retrieved chunk, and the markers in the answer are exactly
-    the markers of the citations. An answer without markers or citations is valid."""
+    the markers of the citations. An answer without markers or citations is valid. A
+    consistency check of the answer object: rag.cite guarantees it for the answers it makes."""
     markers = {int(citation["marker"]) for citation in citations}
     in_retrieved = all(citation["chunk_id"] in retrieved for citation in citations)
     return in_retrieved and markers == text.citation_markers(answer)
