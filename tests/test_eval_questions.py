@@ -103,3 +103,13 @@ def test_the_committed_question_set_loads() -> None:
     loaded = questions.load_questions(ROOT / "eval" / "questions.jsonl")
     assert len(loaded) >= 80
     assert len(questions.load_questions(ROOT / "eval" / "questions.jsonl", "smoke")) >= 15
+
+
+def test_the_held_out_split_runs_only_when_named() -> None:
+    chosen = [
+        Question("q1", "?", split="dev"),
+        Question("h1", "?", split=questions.HELD_OUT),
+        Question("q2", "?", split=None),
+    ]
+    assert [q.id for q in questions.select(chosen, None, None)] == ["q1", "q2"]
+    assert [q.id for q in questions.select(chosen, questions.HELD_OUT, None)] == ["h1"]

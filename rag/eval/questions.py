@@ -4,7 +4,8 @@ Contract: a question file holds one JSON object a line (id, split, question, cat
 answerable, answers, gold_doc_ids, gold_evidence, history; see eval/README.md). Unknown fields
 are ignored, missing optional ones default (`id` to `line<N>`, `answerable` to whether there
 are answers), a bare string answer is a slot of one alias, blank lines are skipped. A malformed
-line or a repeated id is a RagError naming the line.
+line or a repeated id is a RagError naming the line. Without a chosen split, every split but
+the held-out one is taken.
 Knows nothing about answering, scoring or reports.
 """
 
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
+
+HELD_OUT = "heldout"  # the split kept out of every choice until the end: run only when named
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,11 @@ def parse_questions(lines: Iterable[str], source: str = "questions") -> list[Que
 
 
 def select(questions: Sequence[Question], split: str | None, limit: int | None) -> list[Question]:
-    """The questions of `split` (all when None), then the first `limit` of them."""
+    """The questions of `split` (when None: every split but the held-out one, which is run
+    only when named), then the first `limit` of them."""
     if limit is not None and limit < 1:
         raise RagError(f"--limit must be at least 1, not {limit}")
-    chosen = [q for q in questions if split is None or q.split == split]
+    chosen = [q for q in questions if q.split == split or (split is None and q.split != HELD_OUT)]
     return chosen[:limit]
 
 

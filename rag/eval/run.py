@@ -38,7 +38,7 @@ from rag.errors import RagError
 from rag.eval import report, scoring
 from rag.eval.gates import Gate, check_gates, gates_section, load_gates
 from rag.eval.outputs import load_baseline, write_json, write_jsonl
-from rag.eval.questions import Question, load_questions
+from rag.eval.questions import HELD_OUT, Question, load_questions
 from rag.eval.robustness import run_robustness
 from rag.eval.summary import compare, summarize
 from rag.schema import failure_json, trace_json
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from rag.store import Store
 
 DEFAULT_CORPUS = Path("seeds")
+DISTRACTORS = Path("eval/corpus")  # fictional articles on neighbouring stories
 RUNS_DIR = Path("eval/runs")
 DETERMINISM_QUESTIONS = 5  # the first N questions are asked twice
 # the means printed on stdout at the end of a run
@@ -65,14 +66,29 @@ Passages = dict[str, str]
 T = TypeVar("T")
 
 
-def ensure_corpus(store: Store, corpus: Path) -> list[Article]:
-    """Sync the corpus into the store (unchanged articles are not rewritten); its articles."""
-    articles, failures = load_all([corpus])
+def default_corpus(split: str | None) -> list[Path]:
+    """The shipped articles; for the held-out split, with the distractor corpus beside them."""
+    return [DEFAULT_CORPUS, DISTRACTORS] if split == HELD_OUT else [DEFAULT_CORPUS]
+
+
+def ensure_corpus(store: Store, corpus: Sequence[Path]) -> list[Article]:
+    """Sync the corpus into the store (unchanged articles are not rewritten); its articles.
+    Other articles in the store (a user's own, or another split's corpus) are kept but named
+    in a note: they take part in retrieval, so a run belongs in a data folder of its own."""
+    articles, failures = load_all(list(corpus))
     for failure in failures:
         print(f"skipped {failure}", file=sys.stderr)
+    names = " + ".join(str(path) for path in corpus)
     if not articles:
-        raise RagError(f"no articles found in {corpus}")
-    print(f"corpus {corpus}: {store.sync(articles)}", file=sys.stderr)
+        raise RagError(f"no articles found in {names}")
+    print(f"corpus {names}: {store.sync(articles)}", file=sys.stderr)
+    others = {a.doc_id for a in store.articles()} - {a.doc_id for a in articles}
+    if others:
+        print(
+            f"note: the store also holds {len(others)} article(s) outside the corpus; they take "
+            "part in retrieval (use a separate --data-dir for comparable runs)",
+            file=sys.stderr,
+        )
     return articles
 
 
@@ -163,7 +179,7 @@ def run(
     limit: int | None = None,
     robustness: bool = True,
     gates: Path | None = None,
-    corpus: Path = DEFAULT_CORPUS,
+    corpus: Sequence[Path] | None = None,
 ) -> int:
     """Evaluate, write the four output files and return the exit code (1 when a gate fails)."""
     from rag.answer import Answerer
@@ -174,6 +190,7 @@ def run(
     before = load_baseline(baseline, [q.id for q in chosen]) if baseline else None
     out = out or default_out()
     store = Store(settings)
+    corpus = list(corpus or default_corpus(split))
     articles = ensure_corpus(store, corpus)
     answerer = Answerer(settings, store=store)
     model = answerer.model  # loads the model now: a missing model stops the run here
@@ -201,7 +218,7 @@ def run(
         "command": command,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "questions": {"file": str(questions), "split": split, "limit": limit, "count": len(chosen)},
-        "corpus": str(corpus),
+        "corpus": [str(path) for path in corpus],
         "baseline": str(baseline) if baseline else None,
         "gates": str(gates) if gates else None,
         "model": model_info,
