@@ -1,4 +1,5 @@
-"""Command line: `rag ingest`, `rag ask`, `rag serve`, `rag eval`, `rag models`, `rag bench`.
+"""Command line: `rag ingest`, `rag ask`, `rag serve`, `rag documents`, `rag eval`, `rag models`,
+`rag bench`.
 
 Turns user errors (rag.errors) into one line on stderr and exit code 1, never a traceback.
 `rag ask --json` prints exactly the JSON object documented in the README.
@@ -80,9 +81,28 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag.ui.app import serve
+    from rag.server import serve
 
-    serve(_settings(args))
+    serve(_settings(args), ui=not args.no_ui)
+    return 0
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from rag.library import documents
+    from rag.store import Store
+
+    found = documents(Store(_settings(args)))
+    if args.json:
+        print(json.dumps([dataclasses.asdict(d) for d in found], ensure_ascii=False, indent=2))
+        return 0
+    for d in found:
+        origin = " ".join(part for part in (d.source, d.url) if part)
+        print(f"{d.doc_id}  {d.date or 'undated':10}  {d.chunks:3} chunks  {d.title}")
+        if origin:
+            print(f"    {origin}")
+    print(f"{len(found)} article{'' if len(found) == 1 else 's'}")
     return 0
 
 
@@ -173,10 +193,15 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--verbose", action="store_true", help="stream the draft to stderr")
     ask.set_defaults(run=cmd_ask)
 
-    serve = sub.add_parser("serve", help="start the browser chat")
+    serve = sub.add_parser("serve", help="serve the browser chat at / and the API at /v1")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 7860)")
+    serve.add_argument("--no-ui", action="store_true", help="serve the API alone")
     serve.set_defaults(run=cmd_serve)
+
+    listing = sub.add_parser("documents", help="list the ingested articles")
+    listing.add_argument("--json", action="store_true", help="print a JSON list")
+    listing.set_defaults(run=cmd_documents)
 
     evaluate = sub.add_parser("eval", help="run a question set offline and write a report")
     evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))

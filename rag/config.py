@@ -82,6 +82,8 @@ class Settings:
     host: str = "127.0.0.1"
     # port the browser chat listens on
     port: int = 7860
+    # key /v1 clients send as `Authorization: Bearer KEY` (empty: none); required off loopback
+    api_key: str = ""
 
     @property
     def store_dir(self) -> Path:

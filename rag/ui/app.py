@@ -1,11 +1,12 @@
-"""The Gradio page: layout, event wiring and `serve`.
+"""The Gradio page: layout, event wiring and its serving options.
 
 Contract: `build(settings, answerer)` returns the app (an Ask tab and a Library tab);
-`serve(settings)` builds it on the real stack and serves it on settings.host:settings.port
-(127.0.0.1 by default) without a share link, analytics, monitoring or run history, styled by
-style.css. A question is shown at once; its answer streams into the same message (rag.ui.chat);
-one generation runs at a time, and other questions wait in the queue and say so. Every piece of
-HTML comes from rag.ui.render; the page loads nothing from other hosts.
+`launch_options(settings)` are the options it is served with (rag.server mounts it at / beside
+the API): settings.host:settings.port (127.0.0.1 by default), no share link, analytics,
+monitoring or run history, styled by style.css. A question is shown at once; its answer
+streams into the same message (rag.ui.chat); one generation runs at a time, and other questions
+wait in the queue and say so. Every piece of HTML comes from rag.ui.render; the page loads
+nothing from other hosts.
 Knows nothing about how answers are made (it calls `Answerer.validate` and, through
 rag.ui.chat, `Answerer.stream`), nor about Chroma, embeddings or model files.
 """
@@ -13,7 +14,6 @@ rag.ui.chat, `Answerer.stream`), nor about Chroma, embeddings or model files.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,8 +28,6 @@ from rag.articles import SUPPORTED_SUFFIXES
 from rag.config import Settings
 from rag.ui import render
 from rag.ui.handlers import Handlers
-
-log = logging.getLogger(__name__)
 
 TITLE = "rag-news"
 SUBTITLE = (
@@ -224,16 +222,3 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "theme": gr.themes.Default(primary_hue="indigo", neutral_hue="slate", radius_size="md"),
         "css": stylesheet(),
     }
-
-
-def serve(settings: Settings) -> None:
-    """Load the store and the model, then serve the chat until interrupted."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own startup checks
-    answerer = Answerer(settings)
-    log.info("loading the model %s", settings.model)
-    answerer.model  # noqa: B018 - load now, so the first question does not wait for it
-    demo = build(settings, answerer)
-    demo.queue(default_concurrency_limit=1)
-    demo.launch(**launch_options(settings))
