@@ -27,18 +27,69 @@ def _settings(args: argparse.Namespace) -> config.Settings:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from rag.articles import load_all
+    from rag import web
+    from rag.articles import iso_date, load_all
+    from rag.errors import InputError
     from rag.store import Store
 
     settings = _settings(args)
-    articles, failures = load_all(args.paths or [DEFAULT_ARTICLES])
+    urls = [p for p in args.paths if web.is_url(p)]
+    paths = [Path(p) for p in args.paths if not web.is_url(p)]
+    online = bool(urls or args.feed or args.sitemap)
+    since = iso_date(args.since) if args.since else None
+    if args.since and since is None:
+        raise InputError(f"--since: not a date: {args.since!r}")
+    if args.watch is not None and (not args.feed or args.watch <= 0):
+        raise InputError("--watch needs a number of minutes above 0 and at least one --feed")
+    articles, failures = load_all(paths or ([] if online else [DEFAULT_ARTICLES]))
+    harvester = web.Harvester.from_settings(settings) if online else None
+    if harvester:
+        items, more = harvester.plan(urls, args.feed, args.sitemap, since)
+        with tqdm(total=len(items), desc="fetch", unit="page", disable=args.quiet) as bar:
+            got = harvester.gather(items, progress=bar.update)
+        harvester.close()
+        known = {a.doc_id for a in articles}
+        articles += [a for a in got.articles if a.doc_id not in known]
+        failures += more + got.failures
     for failure in failures:
         print(f"skipped {failure}", file=sys.stderr)
     store = Store(settings)
     with tqdm(total=len(articles), desc="ingest", unit="article", disable=args.quiet) as bar:
         report = store.sync(articles, prune=args.prune, progress=lambda _: bar.update())
     print(f"{report}; {store.count()} chunks in {settings.collection!r}")
+    if harvester:
+        harvester.save_state()
+    if args.watch is not None:
+        return _watch(args, settings)
     return 1 if failures and not articles else 0
+
+
+def _watch(args: argparse.Namespace, settings: config.Settings) -> int:
+    """Poll the feeds with conditional requests until interrupted (exit 0)."""
+    import time
+
+    from rag import web
+    from rag.store import Store
+
+    store = Store(settings)
+
+    def stored(got: web.Gathered) -> None:
+        for failure in got.failures:
+            print(f"skipped {failure}", file=sys.stderr)
+        report = store.sync(got.articles)
+        print(
+            f"{time.strftime('%H:%M')} {report}; {len(got.unchanged)} URLs not modified", flush=True
+        )
+
+    harvester = web.Harvester.from_settings(settings, conditional=True)
+    print(f"watching {len(args.feed)} feed(s) every {args.watch:g} min; Ctrl-C stops")
+    try:
+        web.watch(harvester, args.feed, args.watch, stored)
+    except KeyboardInterrupt:
+        print("stopped watching", file=sys.stderr)
+    finally:
+        harvester.close()
+    return 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -118,6 +169,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         limit=args.limit,
         robustness=not args.no_robustness,
         gates=args.gates,
+        corpus=args.corpus,
     )
 
 
@@ -181,7 +233,19 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="add or update articles (idempotent)")
-    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
+    ingest.add_argument(
+        "paths", nargs="*", metavar="PATH|URL", help="files, folders or web pages (default: seeds/)"
+    )
+    ingest.add_argument(
+        "--feed", action="append", default=[], metavar="URL", help="an RSS or Atom feed's pages"
+    )
+    ingest.add_argument(
+        "--sitemap", action="append", default=[], metavar="URL", help="a sitemap's pages"
+    )
+    ingest.add_argument("--since", metavar="DATE", help="only feed or sitemap pages from DATE on")
+    ingest.add_argument(
+        "--watch", type=float, metavar="MINUTES", help="then poll the feeds until interrupted"
+    )
     ingest.add_argument("--prune", action="store_true", help="remove articles not in PATHS")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest.set_defaults(run=cmd_ingest)
@@ -207,7 +271,15 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
     evaluate.add_argument("--out", type=Path, help="output folder (default eval/runs/<time>)")
     evaluate.add_argument("--baseline", type=Path, help="an earlier output folder to compare")
-    evaluate.add_argument("--split", help="only questions of this split (smoke, dev, test)")
+    evaluate.add_argument(
+        "--split", help="only this split (smoke, dev, test; heldout runs only when named)"
+    )
+    evaluate.add_argument(
+        "--corpus",
+        type=Path,
+        nargs="+",
+        help="article folders (default seeds/; for --split heldout also eval/corpus/)",
+    )
     evaluate.add_argument("--limit", type=int, help="only the first N questions")
     evaluate.add_argument(
         "--no-robustness", action="store_true", help="skip the fixed-context reader robustness runs"

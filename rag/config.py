@@ -78,6 +78,12 @@ class Settings:
     max_question_chars: int = 2000
     # largest accepted upload, in bytes
     max_upload_bytes: int = 2_000_000
+    # fetch web pages from loopback, private and link-local addresses too (off: refused)
+    allow_private_urls: bool = False
+    # largest web page, feed or sitemap read, in bytes (reading stops beyond it)
+    max_fetch_bytes: int = 5_000_000
+    # seconds one web request may take, whole response included
+    fetch_timeout: float = 20.0
     # address the browser chat binds to
     host: str = "127.0.0.1"
     # port the browser chat listens on
@@ -111,6 +117,8 @@ def _coerce(name: str, value: Any) -> Any:
     try:
         if kind == "Path":
             return Path(value).expanduser()
+        if kind == "bool":
+            return _flag(value)
         if isinstance(value, bool | list | dict):
             raise TypeError(f"expected {kind}")
         if kind == "int":
@@ -122,6 +130,18 @@ def _coerce(name: str, value: Any) -> Any:
         return str(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name!r}: cannot use {value!r} ({exc})") from None
+
+
+def _flag(value: Any) -> bool:
+    """A bool from TOML's true/false or a variable's 1/0, true/false, yes/no, on/off."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str | int) else None
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
 
 
 def config_file() -> Path | None:
