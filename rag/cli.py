@@ -175,7 +175,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from rag import calibrate
-    from rag.eval.calibration import calibration_rows, fit, save
+    from rag.eval.calibration import calibration_rows, cross_validated, fit, save
+    from rag.eval.metrics import reliability
 
     rows = [row for folder in args.folders for row in calibration_rows(folder)]
     settings = _settings(args)
@@ -188,6 +189,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     weights = zip(calibrate.FEATURES, fitted.weights, strict=True)
     print(f"fit on {len(rows)} answers ({right} right): bias {fitted.bias:.3f}", end=", ")
     print(", ".join(f"{name} {weight:.3f}" for name, weight in weights))
+    table, ece = reliability(zip(cross_validated(rows), (label for _, label in rows), strict=True))
+    print(f"5-fold cross-validated: expected calibration error {ece:.3f}")
+    for bucket in table:
+        accuracy = "n/a" if bucket["accuracy"] is None else f"{bucket['accuracy']:.2f}"
+        print(f"  confidence {bucket['low']:.1f}-{bucket['high']:.1f}: ", end="")
+        print(f"{bucket['n']} answers, {accuracy} right")
     print(f'wrote {out}; use it with `calibration = "{out}"` in rag.toml')
     return 0
 

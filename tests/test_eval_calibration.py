@@ -11,7 +11,7 @@ from rag import calibrate
 from rag.cli import main
 from rag.errors import ConfigError
 from rag.eval import calibration
-from rag.eval.calibration import calibration_rows
+from rag.eval.calibration import calibration_rows, cross_validated
 
 
 def signals(judge: float, relevance: float = 0.6, kept: float = 1.0) -> dict[str, float]:
@@ -64,3 +64,14 @@ def test_rag_calibrate_fits_several_runs(
     assert fitted.model == "m" and "6 answers" in fitted.fitted_on
     assert fitted.confidence(signals(0.95)) > fitted.confidence(signals(0.3))
     assert "fit on 6 answers (3 right)" in capsys.readouterr().out
+
+
+def test_cross_validation_scores_each_row_without_it() -> None:
+    rows = [({"judge": 0.9, "relevance": 0.6, "support": 0.6, "kept": 1.0}, True)] * 6 + [
+        ({"judge": 0.2, "relevance": 0.3, "support": 0.3, "kept": 0.5}, False)
+    ] * 6
+    scored = cross_validated(rows, folds=3)
+    assert len(scored) == len(rows)
+    assert min(scored[:6]) > 0.5 > max(scored[6:])  # the pattern holds out of fold
+    with pytest.raises(ConfigError, match="at least 5 rows"):
+        cross_validated(rows[:4])

@@ -4,7 +4,10 @@ Contract: `calibration_rows(folder)` reads an eval run's (signals, whether the v
 was right) for each answer that reached the confidence step; `fit(rows)` learns the logistic
 model's bias and weights over rag.calibrate.features by L2-regularised Newton steps (the bias
 is not penalised; both outcomes must occur, else a ConfigError); `save(calibration, path)`
-writes the JSON file that rag.calibrate.load reads (`rag calibrate RUN ...`).
+writes the JSON file that rag.calibrate.load reads (`rag calibrate RUN ...`);
+`cross_validated(rows, folds)` gives each row's confidence from a model fit without it
+(k-fold, in a fixed interleaved order), so the fit's calibration can be judged on answers it
+did not learn from.
 Knows nothing about how the signals are computed or used.
 """
 
@@ -41,6 +44,20 @@ def fit(rows: Sequence[Row], l2: float = 1.0, fitted_on: str = "", model: str = 
         if np.abs(step).max() < 1e-8:
             break
     return Calibration(float(w[0]), tuple(float(v) for v in w[1:]), fitted_on, model)
+
+
+def cross_validated(rows: Sequence[Row], folds: int = 5, l2: float = 1.0) -> list[float]:
+    """Each row's out-of-fold confidence: row i is scored by a model fit on the rows of the
+    other folds (fold = i mod `folds`)."""
+    if len(rows) < folds:
+        raise ConfigError(f"cross-validation needs at least {folds} rows, not {len(rows)}")
+    scored = [0.0] * len(rows)
+    for fold in range(folds):
+        train = [row for i, row in enumerate(rows) if i % folds != fold]
+        model = fit(train, l2)
+        for i in range(fold, len(rows), folds):
+            scored[i] = model.confidence(rows[i][0])
+    return scored
 
 
 def save(calibration: Calibration, path: Path) -> None:
