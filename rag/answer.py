@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rag import calibrate, cite, condense, conflicts, dates, evidence, expect, prompts
+from rag import calibrate, cite, condense, conflicts, dates, evidence, expect, premise, prompts
 from rag.chat import ChatModel, Message
 from rag.config import Settings
 from rag.decide import Decider, Decision
@@ -149,11 +149,12 @@ class Answerer:
         timings["retrieve"] = elapsed_ms(t)
         relevant = [h for h in hits if h.similarity >= MIN_SIMILARITY]
 
+        # a question about someone no passage mentions is declined without a draft
+        unknown = premise.unknown_names(query, [h.chunk for h in relevant])
         drafter = Drafter(self.model, self.settings.max_answer_tokens)
         sentences = self.settings.evidence_sentences
-        draft = drafter.plan(
-            question, evidence.select(query, relevant, self.store.embedder, sentences)
-        )
+        chosen = [] if unknown else evidence.select(query, relevant, self.store.embedder, sentences)
+        draft = drafter.plan(question, chosen)
         if draft.sources:
             yield Status("reading", sources=len(draft.sources))
             for n, piece in enumerate(drafter.write(draft)):
@@ -169,7 +170,7 @@ class Answerer:
         decider = Decider(
             self.store.embedder, self.model, self.calibration, self.settings.min_confidence
         )
-        decision = decider.decide(query, kind, draft.sources, checked, relevant)
+        decision = decider.decide(query, kind, draft.sources, checked, relevant, unknown)
         timings["check"] = elapsed_ms(t)
         timings["total"] = elapsed_ms(started)
         yield assemble(
@@ -196,7 +197,9 @@ def assemble(
     return Answer(
         question=question,
         query=query,
-        text=checked.text if given else prompts.abstain_text(evidence.quote if evidence else ""),
+        text=checked.text
+        if given
+        else prompts.abstain_text(evidence.quote if evidence else "", decision.unknown),
         abstained=decision.abstained,
         abstain_reason=decision.reason,
         confidence=decision.confidence,

@@ -5,9 +5,11 @@ Contract: `Decider.decide` takes the searched query, the draft's sources, the ch
 ("" when it may answer), the confidence (the estimated probability that the answer is right,
 rag.calibrate) and the signals it came from, and, when it abstains, the sentence of the best
 passages closest in meaning to the query, quoted as citation [1] ("the closest they come is").
-It abstains when nothing relevant was found, the check declined the draft, the answer holds
-no answer of the kind the question asks for, none of its cited passages is close to the
-question (it answers a neighbouring question), or the confidence is below `min_confidence`.
+It abstains when the question names someone or something no retrieved passage mentions
+(rag.premise; then no draft is written), nothing relevant was found, the check declined the
+draft, the answer holds no answer of the kind the question asks for, none of its cited
+passages is close to the question (it answers a neighbouring question), or the confidence is
+below `min_confidence`.
 Knows nothing about retrieval, prompting the draft, the CLI or the UI.
 """
 
@@ -35,6 +37,7 @@ class Decision:
     confidence: float | None  # None when no answer reached the confidence step
     signals: dict[str, float]  # what the confidence was computed from
     evidence: cite.Citation | None  # an abstention's closest sentence, as citation [1]
+    unknown: tuple[str, ...] = ()  # names of the question no retrieved passage mentions
 
     @property
     def abstained(self) -> bool:
@@ -61,8 +64,14 @@ class Decider:
         sources: Sequence[Chunk],
         checked: cite.Checked,
         relevant: Sequence[Hit],
+        unknown: Sequence[str] = (),
     ) -> Decision:
-        """Answer or abstain; `kind` is what the question asks for (rag.expect)."""
+        """Answer or abstain; `kind` is what the question asks for (rag.expect), `unknown` the
+        names of the question that no retrieved passage mentions (rag.premise)."""
+        if unknown:
+            reason = f"no article found mentions {', '.join(unknown)}"
+            evidence = self.closest_evidence(query, relevant)
+            return Decision(reason, None, {}, evidence, tuple(unknown))
         reason, signals = self.assess(query, kind, sources, checked)
         confidence = self.calibration.confidence(signals) if "judge" in signals else None
         if confidence is not None and confidence < self.min_confidence:

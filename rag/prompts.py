@@ -47,12 +47,19 @@ def render(name: str, **values: object) -> str:
 MAX_QUOTE_CHARS = 300  # longest closest-passage quote in an abstention
 
 
-def abstain_text(closest: str = "") -> str:
-    """The fixed abstention, pointing at marker [1] for the closest passage when one is given."""
+def abstain_text(closest: str = "", unknown: Sequence[str] = ()) -> str:
+    """The fixed abstention (naming what the question assumes that no article mentions, when
+    that is why), pointing at marker [1] for the closest passage when one is given."""
+    lead = render("abstain_unknown", names=_names(unknown)) if unknown else render("abstain")
     if not closest:
-        return render("abstain")
+        return lead
     quote = closest if len(closest) <= MAX_QUOTE_CHARS else closest[: MAX_QUOTE_CHARS - 1] + "…"
-    return render("abstain_closest", quote=quote)
+    return f"{lead} {render('closest', quote=quote)}"
+
+
+def _names(names: Sequence[str]) -> str:
+    """ "A", "A or B", "A, B or C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def source_block(marker: int, chunk: Chunk) -> str:

@@ -129,3 +129,14 @@ def test_each_check_can_decline(draft: str, similarity: float, reason: str) -> N
     answer = answerer(draft, yes=0.99, similarity=similarity).ask("When did Kim arrive?")
     assert answer.abstained and answer.abstain_reason.startswith(reason)
     assert "judge" not in answer.signals and answer.confidence is None
+
+
+def test_a_question_about_someone_no_passage_mentions_is_declined_without_a_draft() -> None:
+    scripted = answerer("Emmanuel Macron praised the train [1].", yes=0.99)
+    answer = scripted.ask("What did Emmanuel Macron say about Kim's trip?")
+    assert answer.abstained
+    assert answer.abstain_reason == "no article found mentions Emmanuel Macron"
+    assert answer.text.startswith("The articles don't mention Emmanuel Macron, so I won't guess.")
+    assert answer.draft == "" and answer.confidence is None  # the model was not asked
+    (closest,) = answer.citations
+    assert closest.quote in PASSAGE

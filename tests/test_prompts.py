@@ -172,3 +172,19 @@ def test_judge_sees_the_question_and_the_cited_passages_only() -> None:
     assert user["content"].startswith("Passages:\nThey met in Beijing.\n\nKim came.")
     assert "Question: Where did they meet?" in user["content"]
     assert "answer:" not in user["content"].lower()
+
+
+@pytest.mark.parametrize(
+    ("unknown", "lead"),
+    [
+        (["Emmanuel Macron"], "The articles don't mention Emmanuel Macron, so I won't guess."),
+        (
+            ["the Pope", "Macron"],
+            "The articles don't mention the Pope or Macron, so I won't guess.",
+        ),
+        (["A", "B", "C"], "The articles don't mention A, B or C, so I won't guess."),
+    ],
+)
+def test_abstain_text_names_what_no_article_mentions(unknown: list[str], lead: str) -> None:
+    assert abstain_text(unknown=unknown) == lead
+    assert abstain_text("Putin spoke.", unknown).startswith(lead + " The closest they come is [1]")
