@@ -44,13 +44,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     articles, failures = load_all(paths or ([] if online else [DEFAULT_ARTICLES]))
     harvester = web.Harvester.from_settings(settings) if online else None
     if harvester:
-        items, more = harvester.plan(urls, args.feed, args.sitemap, since)
-        with tqdm(total=len(items), desc="fetch", unit="page", disable=args.quiet) as bar:
-            got = harvester.gather(items, progress=bar.update)
+        with tqdm(desc="fetch", unit="page", disable=args.quiet) as bar:
+            got = harvester.collect(
+                urls, args.feed, args.sitemap, since, progress=bar.update, planned=bar.reset
+            )
         harvester.close()
         known = {a.doc_id for a in articles}
         articles += [a for a in got.articles if a.doc_id not in known]
-        failures += more + got.failures
+        failures += got.failures
     for failure in failures:
         print(f"skipped {failure}", file=sys.stderr)
     store = Store(settings)

@@ -1,7 +1,8 @@
 """The article library: uploaded files and articles given as fields, saved under safe names
-within the limits and ingested at once; the list of ingested articles; an article's removal
-together with the file it came from. Shared by the browser chat (rag.ui.library words the
-results for the page) and the HTTP API (rag.api).
+within the limits and ingested at once; web pages, feeds and sitemaps fetched (rag.web) and
+ingested at once; the list of ingested articles; an article's removal together with the file it
+came from. Shared by the browser chat (rag.ui.library words the results for the page) and the
+HTTP API (rag.api); the command line shares the harvest (`rag.web.Harvester.collect`).
 
 Contract: a file is accepted only with a supported suffix (rag.articles.SUPPORTED_SUFFIXES)
 and at most `settings.max_upload_bytes` (else `TooLarge`, an InputError); it is saved in
@@ -9,9 +10,13 @@ and at most `settings.max_upload_bytes` (else `TooLarge`, an InputError); it is 
 the store at once, so the next question can use it. An article given as fields is saved as a
 Markdown file with front matter, named by its id (or its title and a hash of its content), and
 ingested the same way. Which articles a saved file holds is rag.articles' rule (`comes_from`),
-never re-derived here. Writes (ingest, remove) are serialized within the process; failure
-reasons never show the server's paths.
-Knows nothing about Gradio, HTTP or how answers are made; the store is used through its API.
+never re-derived here. Web ingest (`ingest_web`) takes at most MAX_WEB_URLS URLs and fetches at
+most MAX_WEB_PAGES pages a request, every one through the guarded fetcher (private addresses
+refused unless `allow_private_urls`), outside any lock: only the store write (and the feed
+validators, saved after it) waits for other writes. Writes (ingest, remove) are serialized
+within the process; failure reasons never show the server's paths.
+Knows nothing about Gradio, HTTP serving or how answers are made; the store is used through its
+API.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +46,8 @@ if TYPE_CHECKING:
 
 _WRITES = threading.Lock()  # one ingest or removal at a time in this process
 TITLE_ID_CHARS = 48  # characters of the title kept in an id made from it
+MAX_WEB_URLS = 20  # page, feed and sitemap URLs in one web ingest (the chat's or the API's)
+MAX_WEB_PAGES = 50  # pages fetched for one web ingest: the first its URLs, feeds, sitemaps give
 
 
 class TooLarge(InputError):
@@ -63,9 +70,28 @@ class Ingested:
 
     def status(self, doc_id: str) -> str:
         """ "added", "updated" or "unchanged"."""
-        if doc_id in self.added:
-            return "added"
-        return "updated" if doc_id in self.updated else "unchanged"
+        return _status(doc_id, self.added, self.updated)
+
+
+@dataclass(frozen=True)
+class WebIngested:
+    """What a web ingest gave: its articles, how the store took each, and each failure (a URL,
+    or the pages left over the limit, with its reason)."""
+
+    articles: list[Article] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    failures: list[LoadFailure] = field(default_factory=list)
+
+    def status(self, doc_id: str) -> str:
+        """ "added", "updated" or "unchanged"."""
+        return _status(doc_id, self.added, self.updated)
+
+
+def _status(doc_id: str, added: Sequence[str], updated: Sequence[str]) -> str:
+    if doc_id in added:
+        return "added"
+    return "updated" if doc_id in updated else "unchanged"
 
 
 @dataclass(frozen=True)
@@ -174,6 +200,42 @@ def ingest_file(
 ) -> Ingested:
     """Save and ingest one uploaded file."""
     return ingest_saved(save_upload(source, settings, original), store, original or source.name)
+
+
+def ingest_web(
+    store: Store,
+    settings: Settings,
+    urls: Iterable[str] = (),
+    feeds: Iterable[str] = (),
+    sitemaps: Iterable[str] = (),
+    links: Iterable[str] = (),
+    since: str | None = None,
+) -> WebIngested:
+    """Fetch the pages at `urls` and those the `feeds` and `sitemaps` list (from `since` on,
+    when given), and ingest their articles at once; each of `links` is a page, a feed or a
+    sitemap by what it serves. A URL that is not http(s), or fails, is one failure; more than
+    MAX_WEB_URLS URLs, or an unreadable `since`, is an InputError."""
+    from rag.web import Harvester, is_url  # the web client loads only when used
+
+    named = {"urls": urls, "feeds": feeds, "sitemaps": sitemaps, "links": links}
+    given = {kind: list(dict.fromkeys(u.strip() for u in group)) for kind, group in named.items()}
+    count = sum(len(group) for group in given.values())
+    if count > MAX_WEB_URLS:
+        raise InputError(f"{count} URLs: at most {MAX_WEB_URLS} a request")
+    if since and iso_date(since) is None:
+        raise InputError(f"cannot read {since!r} as a date (use YYYY-MM-DD)")
+    refused = [u for group in given.values() for u in group if not is_url(u)]
+    web = {kind: [u for u in group if is_url(u)] for kind, group in given.items()}
+    harvester = Harvester.from_settings(settings)
+    try:
+        got = harvester.collect(**web, since=iso_date(since), limit=MAX_WEB_PAGES)
+    finally:
+        harvester.close()
+    with _WRITES:
+        synced = store.sync(got.articles)
+        harvester.save_state()
+    failures = [LoadFailure(u, "not a web address (http:// or https://)") for u in refused]
+    return WebIngested(got.articles, synced.added, synced.updated, failures + got.failures)
 
 
 def _failure_reason(failure: LoadFailure) -> str:

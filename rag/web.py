@@ -10,6 +10,8 @@ unchanged article (the store then writes nothing). The canonical URL a page decl
 only when it is on the page's own host. `Harvester` fetches every item through one
 `fetch.Fetcher`, remembers feed and page validators (`feeds.FeedState`), and with
 `conditional=True` sends them, so a feed or page that has not changed is not downloaded again.
+A link of unknown kind is a page, a feed or a sitemap by what it serves (`served_kind`: the
+content type and body, never the URL's spelling). `Harvester.collect` is the whole harvest.
 Knows nothing about embeddings, the store or answers.
 """
 
@@ -21,6 +23,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import unquote, unquote_plus, urljoin, urlsplit, urlunsplit
 
 from rag.articles import Article, LoadFailure, parse_html, safe_id
@@ -108,11 +111,8 @@ def page_article(page: Fetched, item: Item | None = None) -> Article:
     """The article on a fetched page; `ArticleError` names why there is none."""
     if not _is_html(page):
         kind = page.content_type or "no content type"
-        hint = (
-            "; a feed or a sitemap? use --feed or --sitemap"
-            if any(k in kind for k in _FEEDISH)
-            else ""
-        )
+        feedish = any(k in kind for k in _FEEDISH)
+        hint = "; a feed or a sitemap? use --feed or --sitemap" if feedish else ""
         raise ArticleError(f"not HTML ({kind}{hint})")
     try:
         found = parse_html("page", page.text())
@@ -135,6 +135,18 @@ def page_article(page: Fetched, item: Item | None = None) -> Article:
     )
 
 
+def served_kind(fetched: Fetched) -> str:
+    """ "page" for HTML, else "sitemap" or "feed" when it parses as one, else "page"."""
+    for kind, parse in (("sitemap", parse_sitemap), ("feed", parse_feed)):
+        try:
+            if not _is_html(fetched):
+                parse(fetched.body, fetched.url)
+                return kind
+        except FeedError:
+            continue
+    return "page"
+
+
 @dataclass
 class Gathered:
     articles: list[Article] = field(default_factory=list)
@@ -154,6 +166,7 @@ class Harvester:
         self._retry: set[str] = set()  # feeds with an item that may work next time
         self._skipped: list[LoadFailure] = []  # sitemaps listed in an index that failed
         self._unchanged: list[str] = []  # feeds that answered 304
+        self._kept: dict[str, Fetched] = {}  # responses read to learn a link's kind
 
     @classmethod
     def from_settings(cls, settings: Settings, conditional: bool = False) -> Harvester:
@@ -168,16 +181,30 @@ class Harvester:
             return self.state.get(kind, url)
         return None, None
 
+    def _get(self, url: str, etag: str | None = None, modified: str | None = None) -> Fetched:
+        """The response kept from learning the link's kind, else a new request."""
+        return self._kept.pop(url, None) or self.fetcher.get(url, etag, modified)
+
     def plan(
         self,
         urls: Iterable[str] = (),
         feeds: Iterable[str] = (),
         sitemaps: Iterable[str] = (),
         since: str | None = None,
+        links: Iterable[str] = (),
     ) -> tuple[list[Item], list[LoadFailure]]:
-        """The pages to fetch (each canonical URL once) and the feeds or sitemaps that failed."""
-        items, failures = [Item(url) for url in urls], []
-        for expand, sources in ((self.feed, feeds), (self.sitemap, sitemaps)):
+        """The pages to fetch (each canonical URL once) and the feeds or sitemaps that failed;
+        each of `links` is fetched once and is what it serves (`served_kind`)."""
+        given: dict[str, list[str]] = {"page": [*urls], "feed": [*feeds], "sitemap": [*sitemaps]}
+        failures = []
+        for link in links:
+            try:
+                self._kept[link] = fetched = self.fetcher.get(link)
+                given[served_kind(fetched)].append(link)
+            except FetchError as exc:
+                failures.append(LoadFailure(link, _reason(exc, link)))
+        items = [Item(url) for url in given["page"]]
+        for expand, sources in ((self.feed, given["feed"]), (self.sitemap, given["sitemap"])):
             for source in sources:
                 try:
                     items += expand(source, since)
@@ -192,7 +219,7 @@ class Harvester:
 
     def feed(self, url: str, since: str | None = None) -> list[Item]:
         """A feed's items ([] when a conditional request says it has not changed)."""
-        fetched = self.fetcher.get(url, *self._validators("feeds", url))
+        fetched = self._get(url, *self._validators("feeds", url))
         if fetched.not_modified:
             self._unchanged.append(url)
             return []
@@ -207,7 +234,7 @@ class Harvester:
         while queue:
             current = queue.pop(0)
             try:
-                fetched = self.fetcher.get(current)
+                fetched = self._get(current)
                 found = parse_sitemap(fetched.body, fetched.url, 10 * self.fetcher.max_bytes)
             except (FetchError, FeedError) as exc:
                 if current == url:
@@ -224,7 +251,7 @@ class Harvester:
 
     def page(self, item: Item) -> Article | None:
         """The item's article, or None when a conditional request says it has not changed."""
-        fetched = self.fetcher.get(item.url, *self._validators("pages", item.url))
+        fetched = self._get(item.url, *self._validators("pages", item.url))
         if fetched.not_modified:
             return None
         article = page_article(fetched, item)
@@ -256,10 +283,27 @@ class Harvester:
                 progress()
         return got
 
-    def poll(self, feeds: Iterable[str]) -> Gathered:
-        """Fetch the feeds and their new or changed pages."""
-        items, failures = self.plan(feeds=feeds)
-        got = self.gather(items)
+    def collect(
+        self,
+        *sources: Any,
+        limit: int | None = None,
+        progress: Callable[[], object] | None = None,
+        planned: Callable[[int], object] | None = None,
+        **named: Any,
+    ) -> Gathered:
+        """`plan(*sources, **named)`, then `gather` the first `limit` pages (the others are one
+        failure, and their feeds are read again next time), with every failure in order;
+        `planned` hears how many pages will be fetched."""
+        items, failures = self.plan(*sources, **named)
+        if limit is not None and (more := len(items) - limit) > 0:
+            pages = f"{more} more page{'s' * (more > 1)}"
+            failures.append(LoadFailure(pages, f"not fetched (at most {limit} a request)"))
+            self._retry.update(i.feed for i in items[limit:] if i.feed)  # read again next time
+            items = items[:limit]
+        if planned:
+            planned(len(items))
+        got = self.gather(items, progress)
+        self._kept.clear()
         got.failures[:0] = failures
         got.unchanged[:0], self._unchanged = self._unchanged, []
         return got
@@ -291,7 +335,7 @@ def watch(
     done = 0
     while polls is None or done < polls:
         sleep(minutes * 60)
-        got = harvester.poll(feeds)
+        got = harvester.collect(feeds=feeds)
         store(got)
         harvester.save_state()
         done += 1

@@ -1,6 +1,6 @@
-"""The API's pure parts (rag.api): a chat request mapped to a question and its history, the
-OpenAI objects built from an answer, the turns of the gate, the error shapes and statuses, the
-host and binding checks. No server, no store, no model."""
+"""The API's pure parts (rag.api): a chat request mapped to a question and its history, ingest
+bodies validated, the OpenAI objects built from an answer, the turns of the gate, the error
+shapes and statuses, the host and binding checks. No server, no store, no model."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from rag.api import errors, responses
 from rag.api.gate import Busy, Gate, GatedAnswerer
 from rag.api.guard import is_loopback
 from rag.api.messages import MAX_MESSAGES, ChatRequest, conversation, plain_text
+from rag.api.schemas import IngestBody
 from rag.config import Settings
 from rag.errors import ConfigError, InputError, ModelError, StoreError
 from rag.library import NotInLibrary, TooLarge
@@ -100,6 +101,44 @@ def test_chat_requests_are_validated(body: dict[str, Any]) -> None:
 def test_unknown_openai_fields_are_accepted() -> None:
     parsed = request(("user", "x"), temperature=0.2, max_tokens=9, tools=[], user="u1")
     assert parsed.stream is False and parsed.n == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "urls", "since"),
+    [
+        ({"urls": [" https://a.example/x "]}, 1, None),
+        ({"feeds": ["http://a.example/rss"], "since": "14 March 2025"}, 1, "2025-03-14"),
+        (
+            {"sitemaps": ["https://a.example/s"] * 10, "urls": ["https://a.example/x"] * 10},
+            20,
+            None,
+        ),
+        ({"articles": [{"title": "T", "text": "x"}]}, 0, None),
+    ],
+)
+def test_ingest_bodies_name_articles_or_web_urls(
+    body: dict[str, Any], urls: int, since: str | None
+) -> None:
+    parsed = IngestBody.model_validate(body)
+    assert parsed.given() == urls and parsed.since == since
+    assert all(u == u.strip() for u in [*(parsed.urls or []), *(parsed.feeds or [])])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"urls": None, "articles": None},
+        {"urls": ["javascript:alert(1)"]},
+        {"urls": ["https://"]},
+        {"feeds": ["https://a.example/" + "x" * 2048]},
+        {"urls": ["https://a.example/x"] * 21},
+        {"urls": ["https://a.example/x"], "since": "soon"},
+    ],
+)
+def test_ingest_bodies_are_validated(body: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        IngestBody.model_validate(body)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """The /v1 app (rag.api.routes) and the combined server app (rag.server.build_app) in process,
 over a scripted answerer and an in-memory store: routes, streaming, errors in the OpenAI
-shape, limits, key and origin checks, the library routes, the chat page mounted at /, and the
+shape, limits, key and origin checks, the library routes (web pages fetched from a real HTTP
+server on loopback; once on the real store, slow), the chat page mounted at /, and the
 official `openai` client reading it all. No model."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import openai
 import pytest
 from fastapi.testclient import TestClient
+from fixtures.web.server import LocalSite
 from ui_samples import FakeStore, answer, chunk, citation
 
 from rag.answer import Status, Token
@@ -37,8 +39,9 @@ class Store(FakeStore):
 class Scripted(GatedAnswerer):
     """Answers every question with one cited sentence after streaming a different draft."""
 
-    def __init__(self, settings: Settings, gate: Gate | None = None) -> None:
-        super().__init__(settings, gate, store=Store(), retriever=object(), model=object())
+    def __init__(self, settings: Settings, gate: Gate | None = None, store: Any = None) -> None:
+        store = store if store is not None else Store()
+        super().__init__(settings, gate, store=store, retriever=object(), model=object())
         self.asked: list[tuple[str, list[Any]]] = []
         self.fail = False
 
@@ -222,11 +225,103 @@ def test_ingest_list_and_delete(tmp_path: Path) -> None:
         ({"json": {"articles": []}}, 400, "articles: List should have at least 1"),
         ({"json": {"articles": [{"title": "T", "text": "x", "date": "soon"}]}}, 400, "date"),
         ({"content": b"x", "headers": {"content-type": "text/plain"}}, 400, "content type"),
+        ({"json": {}}, 400, "give articles, urls, feeds or sitemaps"),
+        ({"json": {"urls": []}}, 400, "urls: List should have at least 1 item"),
+        ({"json": {"urls": ["ftp://a.example/x"]}}, 400, "urls.0: Value error, not an absolute"),
+        ({"json": {"feeds": ["/rss.xml"]}}, 400, "not an absolute http:// or https:// URL"),
+        ({"json": {"urls": [f"https://a.example/{i}" for i in range(21)]}}, 400, "at most 20"),
+        ({"json": {"sitemaps": ["https://a.example/s"], "since": "soon"}}, 400, "'soon'"),
     ],
 )
 def test_bad_ingests(tmp_path: Path, kwargs: dict[str, Any], status: int, message: str) -> None:
     test = client(tmp_path, max_upload_bytes=1000)
     assert message in error_of(test.post("/v1/ingest", **kwargs), status)["message"]
+
+
+@pytest.fixture()
+def site() -> Iterator[LocalSite]:
+    with LocalSite() as running:
+        yield running
+
+
+def test_ingest_web_pages_feeds_and_sitemaps(site: LocalSite, tmp_path: Path) -> None:
+    test = client(tmp_path, allow_private_urls=True)
+    body = {
+        "urls": [site.url("/go/harbour")],
+        "feeds": [site.url("/feed.atom")],
+        "sitemaps": [site.url("/sitemap.xml"), site.url("/nothing.xml")],
+        "since": "2025-03-01",
+        "articles": [{"title": "Quillon festival", "text": "It drew 9,300 visitors."}],
+    }
+    got = test.post("/v1/ingest", json=body).json()
+    assert got["data"][0]["title"] == "Quillon festival"
+    harbour = got["data"][1]
+    assert harbour["url"] == site.url("/news/harbour-bridge-reopens")
+    assert harbour["source"] == "The Harbour Gazette" and harbour["date"] == "2025-03-14"
+    assert [d["url"].removeprefix(site.base) for d in got["data"][1:]] == [
+        "/news/harbour-bridge-reopens",
+        "/world/council-vote",
+        "/culture/cafe-elan",
+        "/news/ferry-timetable",
+    ]
+    assert {d["status"] for d in got["data"]} == {"added"}
+    assert got["errors"] == [
+        {"name": site.url("/nothing.xml"), "message": "HTTP 404", "code": "unreadable_url"}
+    ]
+    listed = test.get("/v1/documents").json()["data"]
+    assert len(listed) == 6  # the seed, the article and four pages
+    again = test.post("/v1/ingest", json={"urls": [site.url("/news/ferry-timetable")]}).json()
+    assert [d["status"] for d in again["data"]] == ["updated"]  # as the in-memory store says
+    saved = [path.name for path in (tmp_path / "articles").iterdir()]
+    assert len(saved) == 1 and saved[0].startswith("Quillon")  # pages are not kept as files
+
+
+def test_ingest_web_refuses_private_addresses_without_the_setting(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    response = client(tmp_path).post("/v1/ingest", json={"urls": [site.url("/news/x")]})
+    error = error_of(response, 400)
+    assert error["code"] == "unreadable_url" and site.requests == []
+    assert error["message"] == (
+        f"{site.url('/news/x')}: refused address: 127.0.0.1 is a loopback address "
+        "(set allow_private_urls to fetch it)"
+    )
+
+
+def test_ingest_web_fetches_while_an_answer_holds_the_turn(site: LocalSite, tmp_path: Path) -> None:
+    test = client(tmp_path, allow_private_urls=True)
+    turn = test.answerer.gate.reserve()  # type: ignore[attr-defined]
+    assert turn.wait()
+    try:  # the model is busy: a web ingest does not wait for it
+        got = test.post("/v1/ingest", json={"urls": [site.url("/news/ferry-timetable")]})
+        assert got.status_code == 200 and got.json()["data"][0]["status"] == "added"
+    finally:
+        turn.close()
+
+
+def test_the_ingest_schema_documents_the_web_fields(tmp_path: Path) -> None:
+    schema = client(tmp_path).get("/v1/openapi.json").json()
+    body = schema["paths"]["/v1/ingest"]["post"]["requestBody"]["content"]
+    fields = body["application/json"]["schema"]["properties"]
+    assert {"articles", "urls", "feeds", "sitemaps", "since"} <= set(fields)
+    assert fields["urls"]["anyOf"][0]["maxItems"] == 20
+
+
+@pytest.mark.slow
+def test_ingest_web_on_the_real_store(site: LocalSite, tmp_path: Path) -> None:
+    from rag.store import Store as RealStore
+
+    settings = Settings(data_dir=tmp_path, allow_private_urls=True)
+    answerer = Scripted(settings, store=RealStore(settings))
+    test = TestClient(build_app(settings, answerer, ui=False), base_url=BASE)
+    got = test.post("/v1/ingest", json={"feeds": [site.url("/feed.rss")]}).json()
+    assert [d["status"] for d in got["data"]] == ["added", "added"] and got["errors"] == []
+    listed = {d["url"]: d for d in test.get("/v1/documents").json()["data"]}
+    ferry = listed[site.url("/news/ferry-timetable")]
+    assert ferry["title"] == "New ferry timetable announced" and ferry["chunks"] >= 1
+    again = test.post("/v1/ingest", json={"urls": [site.url("/news/ferry-timetable")]}).json()
+    assert [d["status"] for d in again["data"]] == ["unchanged"]
+    assert test.delete(f"/v1/documents/{ferry['doc_id']}").json()["deleted"] is True
 
 
 def test_the_openai_client_reads_answers_streams_and_errors(tmp_path: Path) -> None:

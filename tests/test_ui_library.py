@@ -1,12 +1,16 @@
 """The Library tab's logic (rag.ui.library): uploads saved under safe names within the limits,
-ingested at once, and removed together with their file; over an in-memory store."""
+ingested at once, and removed together with their file; web addresses fetched from a real
+HTTP server on loopback and ingested at once; over an in-memory store."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fixtures.web.server import LocalSite
 from ui_samples import FakeStore
 
 from rag.config import Settings
@@ -123,3 +127,46 @@ def test_article_choices() -> None:
         ArticleInfo("b", "", None, None, 1),
     ]
     assert library.article_choices(articles) == [("Bridge (2025-10-01)", "a"), ("b (undated)", "b")]
+
+
+@pytest.fixture()
+def site() -> Iterator[LocalSite]:
+    with LocalSite() as running:
+        yield running
+
+
+def test_web_addresses_are_fetched_and_reported_a_line_each(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path, allow_private_urls=True)
+    store: Any = FakeStore()
+    text = f"  {site.url('/feed.rss')}\n{site.url('/gone')}   www.example.org/page "
+    report = library.ingest_links(text, store, settings)
+    assert report == [
+        ("added “Harbour bridge reopens after two-year repair”", True),
+        ("added “New ferry timetable announced”", True),
+        ("www.example.org/page: not a web address (http:// or https://)", False),
+        (f"{site.url('/gone')}: HTTP 404", False),
+    ]
+    assert len(store.docs) == 2 and not (settings.uploads_dir).exists()  # no file is kept
+    again = library.ingest_links(site.url("/news/ferry-timetable"), store, settings)
+    assert again == [("updated “New ferry timetable announced”", True)]  # as the store says
+
+
+def test_nothing_pasted_or_nothing_listed_is_one_line(site: LocalSite, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, allow_private_urls=True)
+    store: Any = FakeStore()
+    assert library.ingest_links("  \n ", store, settings) == [
+        ("paste the address of a page, an RSS or Atom feed, or a sitemap", False)
+    ]
+    empty = b'<rss version="2.0"><channel><title>T</title></channel></rss>'
+    site.set("/empty.xml", empty, "application/rss+xml")
+    assert library.ingest_links(site.url("/empty.xml"), store, settings) == [
+        ("nothing to add: no page was listed", False)
+    ]
+
+
+def test_status_lines() -> None:
+    assert library.status_line("“A”", "added") == "added “A”"
+    assert library.status_line("“A”, “B”", "updated") == "updated “A”, “B”"
+    assert library.status_line("“A”", "unchanged") == "“A”: already in the library, unchanged"

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import jinja2
 import pytest
+from markupsafe import escape
 from ui_samples import EVIL, answer, chunk, citation, hit
 
 from rag import conflicts, dates
@@ -16,9 +17,11 @@ from rag.ui import render
 
 SAFE_TAGS = {
     *("div", "p", "span", "mark", "details", "summary", "ol", "ul", "li", "dl", "dt", "dd"),
-    *("br", "b", "code", "table", "thead", "tbody", "tr", "th", "td", "strong", "h1"),
+    *("br", "b", "code", "table", "thead", "tbody", "tr", "th", "td", "strong", "h1", "a"),
 }
-SAFE_ATTRIBUTES = {"class", "id", "role", "tabindex"}
+SAFE_ATTRIBUTES = {"class", "id", "role", "tabindex", "href", "target", "rel"}
+NEW_TAB = {"target": "_blank", "rel": "noopener noreferrer"}
+HOSTILE_URL = 'https://news.example/"><script>window.__pwned=4</script>'
 HOSTILE = [
     "<script>window.__pwned=1</script>",
     '"><img src=x onerror="window.__pwned=2">',
@@ -35,6 +38,7 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: set[str] = set()
         self.attributes: set[str] = set()
+        self.links: list[dict[str, str | None]] = []  # the attributes of each <a>
         self.texts: list[str] = []
         self.feed(markup)
         self.close()
@@ -42,6 +46,8 @@ class Page(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.add(tag)
         self.attributes |= {name for name, _ in attrs}
+        if tag == "a":
+            self.links.append(dict(attrs))
 
     def handle_data(self, data: str) -> None:
         self.texts.append(data)
@@ -52,11 +58,15 @@ class Page(HTMLParser):
 
 
 def inert(markup: str, *shown: str) -> Page:
-    """Check that `markup` holds only our own tags and attributes and shows each of `shown`
-    as text; the parsed page."""
+    """Check that `markup` holds only our own tags and attributes, links only to http(s)
+    addresses in a new tab without referrer or opener, and shows each of `shown` as text; the
+    parsed page."""
     page = Page(markup)
     assert page.tags <= SAFE_TAGS, page.tags - SAFE_TAGS
     assert page.attributes <= SAFE_ATTRIBUTES, page.attributes - SAFE_ATTRIBUTES
+    for link in page.links:
+        assert set(link) == {"class", "href", *NEW_TAB} and link.items() >= NEW_TAB.items()
+        assert str(link["href"]).startswith(("http://", "https://")), link
     for text in shown:
         assert text in page.text, text
     return page
@@ -65,9 +75,15 @@ def inert(markup: str, *shown: str) -> Page:
 def every_field(bad: str) -> dict[str, object]:
     """An answer carrying `bad` in every string a template shows."""
     text = f"Kim arrived on Tuesday. {bad}\nXi hosted him."
-    source = chunk("d1:0", text=text, title=bad, source=bad, date=bad)
+    source = chunk("d1:0", text=text, title=bad, source=bad, date=bad, url=bad)
     cited = citation(1, source, bad)
-    other = chunk("d2:0", text=f"Leaders of 25 countries came. {bad}", title=bad, date=bad)
+    other = chunk(
+        "d2:0",
+        text=f"Leaders of 25 countries came. {bad}",
+        title=bad,
+        date=bad,
+        url=f"https://news.example/story?q={bad}",
+    )
     copy = chunk("d3:0", text=source.text, title=bad, source=bad)
     clash = conflicts.Conflict(bad, bad, cited, other, bad, bad)
     return {
@@ -108,6 +124,8 @@ def test_hostile_strings_are_inert_in_every_other_template(bad: str) -> None:
 
 def test_static_templates_render() -> None:
     assert "2.0 MB" in inert(render.formats_html(2_000_000), ".jsonl").text
+    web = inert(render.web_html(20, 50), "Add from the web", "allow_private_urls").text
+    assert "up to 20" in web and "up to 50" in web
     assert "Hover or click a marker" in inert(render.placeholder_html()).text
     assert "\n" not in render.formats_html(1) + render.render_answer(answer(text="x"))
 
@@ -219,7 +237,44 @@ def test_the_outlet_is_the_source_or_the_host_of_the_url() -> None:
     assert render.outlet(chunk("a:0", source="AP", url="https://x.org/")) == "AP"
     assert render.outlet(chunk("a:0", url="https://www.reuters.com/world/x")) == "reuters.com"
     assert render.outlet(chunk("a:0", url="javascript:alert(1)")) is None
+    assert render.outlet(chunk("a:0", url="http://[::1")) is None
     assert render.outlet(chunk("a:0")) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "href"),
+    [
+        ("https://news.example/a?b=1&c=2", "https://news.example/a?b=1&c=2"),
+        (" http://news.example/x ", "http://news.example/x"),
+        (HOSTILE_URL, HOSTILE_URL),  # a link still, its quotes escaped: no script runs
+        ("javascript:alert(1)", None),
+        ("JavaScript:alert(document.cookie)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("//evil.example/x", None),
+        ("/relative/path", None),
+        ("https:no-host", None),
+        ("ftp://files.example/a", None),
+        ("http://[::1", None),
+        (None, None),
+    ],
+)
+def test_a_source_title_links_to_its_web_page_only_over_http(
+    url: str | None, href: str | None
+) -> None:
+    c = chunk("d1:0", url=url)
+    markup = render.render_answer(
+        answer(text="Kim came [1].", citations=[citation(1, c, "Xi hosted him.")])
+    )
+    page = inert(markup, "Title of d1")
+    assert [link["href"] for link in page.links] == [href] * 2 * bool(href)  # popover, sources
+    if href is None:
+        assert "<a " not in markup and markup.count('<span class="rag-title">') == 2
+        assert "javascript" not in markup.lower() and "data:" not in markup
+    else:
+        link = (
+            f'<a class="rag-title" href="{escape(href)}" target="_blank" rel="noopener noreferrer">'
+        )
+        assert markup.count(link + "Title of d1</a>") == 2
 
 
 def test_abstention_shows_the_closest_passages() -> None:

@@ -1,21 +1,33 @@
 """Web pages, feeds and sitemaps into articles (rag.web) against a real HTTP server on loopback;
-`rag ingest` with URLs, --feed and --sitemap on the real store (slow)."""
+the shared web ingest (rag.library.ingest_web) over an in-memory store, and on the real store
+(slow); `rag ingest` with URLs, --feed and --sitemap on the real store (slow)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from fixtures.web.server import LocalSite
+from fixtures.web.server import HERE, LocalSite
+from ui_samples import FakeStore
 
-from rag import cli, config
+from rag import cli, config, library
 from rag.articles import safe_id
-from rag.errors import ArticleError
+from rag.errors import ArticleError, InputError
 from rag.feeds import FeedState
 from rag.fetch import Fetcher
-from rag.web import Gathered, Harvester, canonical_url, doc_id_for, is_url, page_article, watch
+from rag.web import (
+    Gathered,
+    Harvester,
+    canonical_url,
+    doc_id_for,
+    is_url,
+    page_article,
+    served_kind,
+    watch,
+)
 
 ARTICLE = "/news/harbour-bridge-reopens"
 FERRY = "/news/ferry-timetable"
@@ -261,6 +273,107 @@ def test_a_transient_item_failure_keeps_the_feed_unremembered(
     assert saved.get("pages", site.url(ARTICLE) + "?utm_source=rss&utm_medium=feed")[0]
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type", "kind"),
+    [
+        ("article.html", "text/html", "page"),
+        ("feed.rss", "application/rss+xml", "feed"),
+        ("feed.atom", "text/xml", "feed"),
+        ("sitemap.xml", "application/xml", "sitemap"),
+        ("sitemap-index.xml", "text/plain", "sitemap"),
+        ("robots.txt", "text/plain", "page"),  # neither: the page then names why
+    ],
+)
+def test_what_a_url_serves_decides_its_kind_not_its_spelling(
+    site: LocalSite, fetcher: Fetcher, body: str, content_type: str, kind: str
+) -> None:
+    misleading = "/sitemap.xml.rss.html"  # the spelling says nothing
+    site.set(misleading, (HERE / body).read_bytes(), content_type)
+    assert served_kind(fetcher.get(site.url(misleading))) == kind
+    site.set("/listing", b"https://a.example/x\nhttps://a.example/y\n", "text/plain")
+    assert served_kind(fetcher.get(site.url("/listing"))) == "sitemap"  # a plain-text sitemap
+
+
+def test_links_are_fetched_once_and_expanded_by_what_they_serve(
+    site: LocalSite, harvester: Harvester
+) -> None:
+    site.set("/latest", site.routes["/feed.atom"].body, "application/atom+xml")
+    site.set("/pages", site.routes["/sitemap.xml"].body, "text/xml")
+    links = [site.url(p) for p in [FERRY, "/latest", "/pages", "/gone"]]
+    got = harvester.collect(links=links)
+    assert [a.url for a in got.articles] == [
+        site.url(p) for p in [FERRY, "/world/council-vote", "/culture/cafe-elan", ARTICLE]
+    ]
+    assert [str(f) for f in got.failures] == [
+        f"{site.url('/gone')}: HTTP 404",
+        f"{site.url('/archive/old-story')}: HTTP 404",
+    ]
+    fetched = [p for p in site.paths() if p != "/robots.txt"]
+    assert sorted(fetched) == sorted(set(fetched))  # each URL requested once
+    assert harvester._kept == {}
+
+
+def test_at_most_limit_pages_are_fetched_and_their_feed_is_read_again(
+    site: LocalSite, harvester: Harvester, tmp_path: Path
+) -> None:
+    got = harvester.collect(feeds=[site.url("/feed.rss")], limit=1)
+    assert [a.url for a in got.articles] == [site.url(ARTICLE)]
+    assert [str(f) for f in got.failures] == ["1 more page: not fetched (at most 1 a request)"]
+    assert FERRY not in site.paths()
+    harvester.save_state()
+    saved = FeedState.load(tmp_path / "feeds.json")
+    assert saved.get("feeds", site.url("/feed.rss")) == (None, None)  # its rest comes next time
+
+
+def test_ingest_web_stores_what_the_links_serve_and_names_each_failure(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    settings = config.Settings(data_dir=tmp_path, allow_private_urls=True)
+    store: Any = FakeStore()
+    links = [site.url("/go/harbour"), site.url("/feed.atom"), "ftp://a.example/x", "notes.txt"]
+    got = library.ingest_web(store, settings, urls=[site.url(FERRY)], links=links)
+    pages = [FERRY, ARTICLE, "/world/council-vote", "/culture/cafe-elan"]
+    ids = [doc_id_for(site.url(p)) for p in pages]
+    assert [a.doc_id for a in got.articles] == ids and got.added == ids
+    assert [got.status(i) for i in ids] == ["added"] * 4
+    assert [str(f) for f in got.failures] == [
+        "ftp://a.example/x: not a web address (http:// or https://)",
+        "notes.txt: not a web address (http:// or https://)",
+    ]
+    assert sorted(store.docs) == sorted(ids)
+    assert FeedState.load(tmp_path / "feeds.json").get("feeds", site.url("/feed.atom"))[0]
+    sitemap = [site.url("/sitemap.xml")]
+    again = library.ingest_web(store, settings, sitemaps=sitemap, since="2025-03-01")
+    assert [a.doc_id for a in again.articles] == [ids[1], ids[0]] and again.added == []
+    assert "/archive/old-story" not in site.paths()  # older than `since`
+
+
+def test_ingest_web_refuses_private_addresses_unless_allowed(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    store: Any = FakeStore()
+    got = library.ingest_web(store, config.Settings(data_dir=tmp_path), links=[site.url(ARTICLE)])
+    assert got.articles == [] and store.docs == {} and site.requests == []
+    (failure,) = got.failures
+    assert failure.path == site.url(ARTICLE)
+    assert failure.reason == (
+        "refused address: 127.0.0.1 is a loopback address (set allow_private_urls to fetch it)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"urls": [f"https://a.example/{i}" for i in range(21)]}, "21 URLs: at most 20"),
+        ({"feeds": ["https://a.example/f"], "since": "soon"}, "cannot read 'soon' as a date"),
+    ],
+)
+def test_ingest_web_limits(tmp_path: Path, kwargs: dict[str, Any], message: str) -> None:
+    store: Any = FakeStore()
+    with pytest.raises(InputError, match=re.escape(message)):
+        library.ingest_web(store, config.Settings(data_dir=tmp_path), **kwargs)
+
+
 # --- the command line on the real store (embedder, Chroma) --------------------------------
 
 
@@ -319,6 +432,26 @@ def test_rag_ingest_exits_1_when_every_page_fails(
         f"skipped {site.url(ARTICLE)}: refused address: 127.0.0.1 is a loopback address "
         "(set allow_private_urls to fetch it)",
     ]
+
+
+@pytest.mark.slow
+def test_ingest_web_on_the_real_store_writes_only_what_changed(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    from rag.store import Store
+
+    store = Store(config.Settings(data_dir=tmp_path, allow_private_urls=True))
+    settings = store.settings
+    got = library.ingest_web(store, settings, links=[site.url("/feed.rss")])
+    ids = [doc_id_for(site.url(p)) for p in [ARTICLE, FERRY]]
+    assert got.added == ids and got.failures == []
+    cited = next(c for c in store.all_chunks() if c.doc_id == ids[0])
+    assert cited.url == site.url(ARTICLE) and cited.source == "The Harbour Gazette"
+    revision = store.revision
+    again = library.ingest_web(store, settings, urls=[site.url(ARTICLE)])
+    assert again.status(ids[0]) == "unchanged" and store.revision == revision
+    site.set(FERRY, site.routes[FERRY].body.replace(b"twelve minutes", b"ten minutes"))
+    assert library.ingest_web(store, settings, urls=[site.url(FERRY)]).updated == [ids[1]]
 
 
 def test_ingest_refuses_a_bad_since_or_a_watch_without_feeds(

@@ -1,13 +1,14 @@
-"""POST /v1/ingest's work: files sent as multipart form fields, or articles as JSON, saved and
-ingested with the same rules as the browser chat's uploads (rag.library).
+"""POST /v1/ingest's work: files sent as multipart form fields, or articles and web URLs as
+JSON, saved or fetched and ingested with the same rules as the browser chat's (rag.library).
 
 Contract: `read_items(request)` returns the request's items without touching the library:
-(name, bytes) pairs for files (at most MAX_INGEST_ITEMS), or `NewArticle`s; another content
-type, no file, or an invalid JSON body is a 400. `ingest(items, store, settings)` saves and
-ingests each item on its own (a blocking call: run it in a worker thread): what one file or
-article gave is listed with its status, what failed is listed with its reason; when nothing
-was ingested, the first failure is raised as the request's error (400, or 413 over the size
-limit).
+(name, bytes) pairs for files (at most MAX_INGEST_ITEMS), or `NewArticle`s and, when the body
+names URLs, one `WebSources`; another content type, no file, or an invalid JSON body is a 400.
+`ingest(items, store, settings)` saves or fetches and ingests each item on its own (a blocking
+call, which fetches web pages: run it in a worker thread, never in the answers' turn): what one
+file, article or URL gave is listed with its status, what failed is listed with its reason (a
+URL's under its URL, code "unreadable_url"); when nothing was ingested, the first failure is
+raised as the request's error (400, or 413 over the size limit).
 Knows nothing about how answers are made.
 """
 
@@ -30,19 +31,25 @@ from rag.api.schemas import (
     IngestFailure,
     IngestResult,
     NewArticle,
+    WebSources,
 )
+from rag.articles import Article
 from rag.config import Settings
 from rag.errors import InputError
 
 if TYPE_CHECKING:
     from rag.store import Store
 
-Item = tuple[str, bytes] | NewArticle
-USAGE = 'send files as multipart/form-data fields named "files", or JSON {"articles": [...]}'
+Item = tuple[str, bytes] | NewArticle | WebSources
+Failed = tuple[IngestFailure, ApiError]
+USAGE = (
+    'send files as multipart/form-data fields named "files", or JSON {"articles": [...]} '
+    'and/or {"urls": [...], "feeds": [...], "sitemaps": [...]}'
+)
 
 
 async def read_items(request: Request) -> list[Item]:
-    """The files or articles of an ingest request."""
+    """The files, or the articles and web URLs, of an ingest request."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "multipart/form-data":
         form = await request.form(max_files=MAX_INGEST_ITEMS, max_fields=MAX_INGEST_ITEMS)
@@ -56,11 +63,11 @@ async def read_items(request: Request) -> list[Item]:
         except ValidationError as exc:
             errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
             raise RequestValidationError(errors) from None
-        return list(body.articles)
+        return [*(body.articles or []), *([body] if body.given() else [])]  # body: its URLs
     raise ApiError(400, f"unsupported content type {kind or '(none)'}: {USAGE}")
 
 
-def _save(item: Item, settings: Settings) -> tuple[str, Path]:
+def _save(item: tuple[str, bytes] | NewArticle, settings: Settings) -> tuple[str, Path]:
     if isinstance(item, NewArticle):
         path = library.save_article(
             item.title,
@@ -76,11 +83,43 @@ def _save(item: Item, settings: Settings) -> tuple[str, Path]:
     return name, library.save_data(data, name, settings)
 
 
+def _listed(article: Article, status: str) -> Ingested:
+    return Ingested(
+        doc_id=article.doc_id,
+        title=article.title,
+        date=article.date,
+        source=article.source,
+        url=article.url,
+        status=status,  # type: ignore[arg-type]
+    )
+
+
+def _fetch(
+    web: WebSources, store: Store, settings: Settings
+) -> tuple[list[Ingested], list[Failed]]:
+    """Fetch and ingest the pages the URLs give: each article listed, each failure named."""
+    got = library.ingest_web(
+        store, settings, web.urls or (), web.feeds or (), web.sitemaps or (), since=web.since
+    )
+    failed = [
+        (
+            IngestFailure(name=f.path, message=f.reason, code="unreadable_url"),
+            ApiError(400, str(f), "unreadable_url"),
+        )
+        for f in got.failures
+    ]
+    return [_listed(a, got.status(a.doc_id)) for a in got.articles], failed
+
+
 def ingest(items: Sequence[Item], store: Store, settings: Settings) -> IngestResult:
-    """Save and ingest each item; the result lists what each gave (see the contract)."""
+    """Save or fetch and ingest each item; the result lists what each gave (see the contract)."""
     done: list[Ingested] = []
-    failed: list[tuple[IngestFailure, ApiError]] = []
+    failed: list[Failed] = []
     for number, item in enumerate(items):
+        if isinstance(item, WebSources):
+            fetched, not_fetched = _fetch(item, store, settings)
+            done, failed = done + fetched, failed + not_fetched
+            continue
         label = f"articles[{number}]" if isinstance(item, NewArticle) else item[0]
         try:
             name, path = _save(item, settings)
@@ -92,17 +131,7 @@ def ingest(items: Sequence[Item], store: Store, settings: Settings) -> IngestRes
         for reason in got.failures:
             error = ApiError(400, f"{label}: {reason}", "unreadable_article")
             failed.append((IngestFailure(name=label, message=reason, code=error.code), error))
-        done += [
-            Ingested(
-                doc_id=a.doc_id,
-                title=a.title,
-                date=a.date,
-                source=a.source,
-                url=a.url,
-                status=got.status(a.doc_id),  # type: ignore[arg-type]
-            )
-            for a in got.articles
-        ]
+        done += [_listed(a, got.status(a.doc_id)) for a in got.articles]
     if not done and failed:
         raise failed[0][1]
     return IngestResult(data=done, errors=[f for f, _ in failed])

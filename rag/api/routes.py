@@ -127,7 +127,9 @@ class Api:
 
     async def ingest(self, request: Request) -> schemas.IngestResult:
         """Add articles: files (.txt, .md, .html, .htm, .jsonl) as multipart fields, or JSON
-        `{"articles": [{"title", "text", "date", "source", "url", "id"}]}`."""
+        `{"articles": [{"title", "text", "date", "source", "url", "id"}]}` and/or web pages
+        `{"urls": [...], "feeds": [...], "sitemaps": [...], "since": "YYYY-MM-DD"}` (at most
+        20 URLs; pages are fetched in a worker thread, outside the answers' turn)."""
         items = await ingest.read_items(request)
         return await run_in_threadpool(ingest.ingest, items, self.store, self.settings)
 

@@ -1,18 +1,43 @@
 """The shapes of the /v1 bodies other than the chat request (rag.api.messages), as pydantic
 models: they validate what comes in and document what goes out in the OpenAPI schema.
 
-Contract: `IngestBody` is POST /v1/ingest's JSON form (1 to MAX_INGEST_ITEMS articles with a
-title and a text; date, source, url and id optional); the other models describe responses.
+Contract: `IngestBody` is POST /v1/ingest's JSON form: up to MAX_INGEST_ITEMS articles with a
+title and a text (date, source, url and id optional), and/or up to MAX_INGEST_URLS web URLs in
+all (`urls`: pages, `feeds`: RSS/Atom feeds, `sitemaps`: sitemaps or sitemap indexes; each an
+absolute http(s) URL; `since` keeps the feeds' and sitemaps' pages from a date on); something
+must be given. The other models describe responses.
 Knows nothing about how answers are made or where articles are kept.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+
+from rag.articles import iso_date
+from rag.library import MAX_WEB_URLS
+from rag.web import is_url
 
 MAX_INGEST_ITEMS = 16  # files or articles in one ingest request
+MAX_INGEST_URLS = MAX_WEB_URLS  # page, feed and sitemap URLs in one ingest request
+MAX_URL_CHARS = 2048
+
+
+def _web_url(value: str) -> str:
+    if not is_url(value.strip()):
+        raise ValueError("not an absolute http:// or https:// URL")
+    return value.strip()
+
+
+def _date(value: str | None) -> str | None:
+    if value is not None and iso_date(value) is None:
+        raise ValueError(f"cannot read {value!r} as a date (use YYYY-MM-DD)")
+    return iso_date(value)
+
+
+WebUrl = Annotated[str, Field(min_length=1, max_length=MAX_URL_CHARS), AfterValidator(_web_url)]
+WebUrls = Annotated[list[WebUrl] | None, Field(min_length=1, max_length=MAX_INGEST_URLS)]
 
 
 class NewArticle(BaseModel):
@@ -24,8 +49,34 @@ class NewArticle(BaseModel):
     id: str | None = Field(None, description="becomes the doc_id (made safe); default: derived")
 
 
-class IngestBody(BaseModel):
-    articles: list[NewArticle] = Field(min_length=1, max_length=MAX_INGEST_ITEMS)
+class WebSources(BaseModel):
+    """Web URLs to fetch and ingest, at most MAX_INGEST_URLS in all."""
+
+    urls: WebUrls = Field(None, description="web pages")
+    feeds: WebUrls = Field(None, description="RSS or Atom feeds: the pages they list")
+    sitemaps: WebUrls = Field(None, description="sitemaps or sitemap indexes: their pages")
+    since: Annotated[str | None, AfterValidator(_date)] = Field(
+        None, description="only the feeds' and sitemaps' pages from this date on (YYYY-MM-DD)"
+    )
+
+    def given(self) -> int:
+        return sum(len(group or ()) for group in (self.urls, self.feeds, self.sitemaps))
+
+    @model_validator(mode="after")
+    def _at_most(self) -> WebSources:
+        if self.given() > MAX_INGEST_URLS:
+            raise ValueError(f"{self.given()} URLs: at most {MAX_INGEST_URLS} a request")
+        return self
+
+
+class IngestBody(WebSources):
+    articles: list[NewArticle] | None = Field(None, min_length=1, max_length=MAX_INGEST_ITEMS)
+
+    @model_validator(mode="after")
+    def _something(self) -> IngestBody:
+        if not self.articles and not self.given():
+            raise ValueError("give articles, urls, feeds or sitemaps")
+        return self
 
 
 class ErrorDetail(BaseModel):
@@ -109,7 +160,7 @@ class Ingested(BaseModel):
 
 
 class IngestFailure(BaseModel):
-    name: str = Field(description="the file name, or articles[i]")
+    name: str = Field(description="the file name, articles[i], or the URL that failed")
     message: str
     code: str | None
 

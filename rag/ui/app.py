@@ -5,8 +5,10 @@ Contract: `build(settings, answerer)` returns the app (an Ask tab and a Library 
 the API): settings.host:settings.port (127.0.0.1 by default), no share link, analytics,
 monitoring or run history, styled by style.css. A question is shown at once; its answer
 streams into the same message (rag.ui.chat); one generation runs at a time, and other questions
-wait in the queue and say so. Every piece of HTML comes from rag.ui.render; the page loads
-nothing from other hosts.
+wait in the queue and say so. The Library tab adds uploads and web addresses (pages, feeds,
+sitemaps) and removes articles, one of these at a time in its own queue, so fetching pages never
+holds up an answer. Every piece of HTML comes from rag.ui.render; the page loads nothing from
+other hosts (a source's link opens in a new tab when clicked).
 Knows nothing about how answers are made (it calls `Answerer.validate` and, through
 rag.ui.chat, `Answerer.stream`), nor about Chroma, embeddings or model files.
 """
@@ -26,6 +28,7 @@ import gradio as gr
 from rag.answer import Answerer
 from rag.articles import SUPPORTED_SUFFIXES
 from rag.config import Settings
+from rag.library import MAX_WEB_PAGES, MAX_WEB_URLS
 from rag.ui import render
 from rag.ui.handlers import Handlers
 
@@ -60,9 +63,25 @@ class Ui:
     clear: gr.Button
     listing: gr.HTML
     upload: gr.File
+    web: gr.Textbox
+    fetch: gr.Button
     report: gr.HTML
     chosen: gr.Dropdown
     remove: gr.Button
+
+
+def text_box(elem_id: str, placeholder: str, scale: int, **more: Any) -> gr.Textbox:
+    """A one-line box without a label that grows to four lines."""
+    return gr.Textbox(
+        elem_id=elem_id,
+        show_label=False,
+        container=False,
+        placeholder=placeholder,
+        lines=1,
+        max_lines=4,
+        scale=scale,
+        **more,
+    )
 
 
 def chat_tab() -> dict[str, Any]:
@@ -79,16 +98,7 @@ def chat_tab() -> dict[str, Any]:
         examples=[{"text": q} for q in EXAMPLES],
     )
     with gr.Row(equal_height=True):
-        question = gr.Textbox(
-            elem_id="question",
-            show_label=False,
-            container=False,
-            placeholder="Ask a question about the news…",
-            lines=1,
-            max_lines=4,
-            scale=8,
-            autofocus=True,
-        )
+        question = text_box("question", "Ask a question about the news…", 8, autofocus=True)
         send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask-button")
         clear = gr.Button(
             "New chat", variant="secondary", scale=1, min_width=110, elem_id="new-chat"
@@ -107,6 +117,10 @@ def library_tab(settings: Settings) -> dict[str, Any]:
         elem_id="upload",
         height=140,
     )
+    gr.HTML(render.web_html(MAX_WEB_URLS, MAX_WEB_PAGES))
+    with gr.Row(equal_height=True):
+        web = text_box("web-address", "https://… a news page, a feed or a sitemap", 6)
+        fetch = gr.Button("Fetch", variant="secondary", scale=1, min_width=110, elem_id="fetch")
     report = gr.HTML(elem_id="library-report")
     gr.HTML(render.heading_html("Remove an article"))
     with gr.Row(equal_height=True):
@@ -122,6 +136,8 @@ def library_tab(settings: Settings) -> dict[str, Any]:
     return {
         "listing": listing,
         "upload": upload,
+        "web": web,
+        "fetch": fetch,
         "report": report,
         "chosen": chosen,
         "remove": remove,
@@ -187,6 +203,13 @@ def wire(demo: gr.Blocks, ui: Ui, handlers: Handlers) -> None:
         outputs=[ui.listing, ui.chosen, ui.report, ui.upload],
         **in_library,
     )
+    for fetch in (ui.fetch.click, ui.web.submit):
+        fetch(handlers.fetching, outputs=[ui.report], queue=False, **PRIVATE).then(
+            handlers.add_from_web,
+            inputs=[ui.web],
+            outputs=[ui.listing, ui.chosen, ui.report, ui.web],
+            **in_library,
+        )
     ui.remove.click(
         handlers.remove,
         inputs=[ui.chosen],

@@ -121,6 +121,22 @@ class Handlers:
                 report.append((friendly(exc), False))
         return *self.show_library(), render.report_html(report), None
 
+    def add_from_web(self, text: str | None) -> tuple[str, Any, str, Any]:
+        """Fetch and ingest what the pasted addresses serve (in the library's turn, never the
+        model's). Outputs: the article list, the removal choices, the report, the text box
+        (cleared once something was ingested)."""
+        try:
+            report = library.ingest_links(text or "", self.store, self.settings)
+        except Exception as exc:
+            report = [(friendly(exc), False)]
+        cleared = "" if any(ok for _, ok in report) else gr.skip()
+        return *self.show_library(), render.report_html(report), cleared
+
+    @staticmethod
+    def fetching() -> str:
+        """Output: the report, saying that the pages are being fetched."""
+        return render.status_html("Fetching…")
+
     def remove(self, doc_id: str | None) -> tuple[str, Any, str]:
         """Outputs: the article list, the removal choices, the report."""
         line, ok = "choose an article to remove", False

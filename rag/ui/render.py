@@ -5,7 +5,9 @@ one environment with autoescape on and StrictUndefined (a missing variable is an
 empty string). Python computes what to show (which passages, where a quote starts, the
 timings as words) and hands the templates plain data: strings, numbers and the pipeline's
 dataclasses; it never writes markup or escapes text itself, so every string from an article,
-an upload or the model reaches the page as text. Template files are written one element a
+an upload or the model reaches the page as text. A source's title links to its article's URL
+(`web_link`: http and https only; opened in a new tab, without referrer or opener; nothing
+from it is loaded by the page itself). Template files are written one element a
 line: when a template loads, each line break and the indentation after it are dropped (the
 chat shows its markup inline, where a line break would be a visible space), so a space
 between two lines is written `{{ " " }}`.
@@ -77,15 +79,24 @@ def excerpt(citation: Citation, around: int = POPOVER_CONTEXT) -> Passage:
     return Passage(inner.before, inner.quote, inner.after, left > 0, right < len(text))
 
 
+def web_link(url: str | None) -> str | None:
+    """`url` when it is an absolute http(s) address with a host, fit for a link; else None
+    (a javascript:, data: or relative URL is never a link)."""
+    try:
+        parsed = urlparse((url or "").strip())
+        host = parsed.hostname
+    except ValueError:  # a malformed address, such as an unclosed IPv6 bracket
+        return None
+    return parsed.geturl() if parsed.scheme.lower() in ("http", "https") and host else None
+
+
 def outlet(chunk: Chunk) -> str | None:
     """The source's outlet: its `source`, or the host of an http(s) url."""
     if chunk.source:
         return chunk.source
-    if chunk.url:
-        parsed = urlparse(chunk.url)
-        if parsed.scheme in ("http", "https") and parsed.hostname:
-            return parsed.hostname.removeprefix("www.")
-    return None
+    link = web_link(chunk.url)
+    host = urlparse(link).hostname if link else None
+    return host.removeprefix("www.") if host else None
 
 
 def linked_parts(text: str, citations: Sequence[Citation]) -> list[str | Citation]:
@@ -149,7 +160,7 @@ def _environment() -> Environment:
     )
     env.filters["breaks"] = _BREAK.split
     env.filters["percent"] = "{:.0%}".format
-    env.globals.update(outlet=outlet, excerpt=excerpt, highlight=highlight)
+    env.globals.update(outlet=outlet, excerpt=excerpt, highlight=highlight, link=web_link)
     return env
 
 
@@ -212,6 +223,11 @@ def heading_html(text: str) -> str:
 def formats_html(max_bytes: int) -> str:
     """The upload section's heading and the formats it accepts, up to `max_bytes` each."""
     return _template("formats.html").render(size=f"{max_bytes / 1e6:.1f} MB")
+
+
+def web_html(max_urls: int, max_pages: int) -> str:
+    """The web section's heading and what it takes."""
+    return _template("web.html").render(max_urls=max_urls, max_pages=max_pages)
 
 
 def placeholder_html() -> str:
