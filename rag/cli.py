@@ -206,6 +206,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.what == "llama":
         print(bench.bench_llama(settings, args.corpus, args.threads, args.batch, args.repeats))
+    elif args.what == "evidence":
+        print(bench.bench_evidence(settings, args.corpus, args.questions, args.sentences))
     elif args.what == "retrieval":
         print(bench.bench_retrieval(settings, args.corpus, args.questions, args.mmr, args.copies))
     else:
@@ -305,7 +307,7 @@ def parser() -> argparse.ArgumentParser:
     calibration.set_defaults(run=cmd_calibrate)
 
     bench = sub.add_parser("bench", help="time model settings, answers, or score retrieval")
-    bench.add_argument("what", choices=["llama", "answer", "retrieval"])
+    bench.add_argument("what", choices=["llama", "answer", "retrieval", "evidence"])
     bench.add_argument("--corpus", type=Path, default=DEFAULT_ARTICLES)
     bench.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     bench.add_argument("--batch", type=int, nargs="+", default=[128, 512])
@@ -313,6 +315,9 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
     bench.add_argument("--mmr", type=float, nargs="+", default=[1.0, 0.8, 0.6])
     bench.add_argument("--copies", action="store_true", help="add a syndicated copy of each")
+    bench.add_argument(
+        "--sentences", type=int, nargs="+", default=[0, 4, 6, 8], help="evidence sizes (0: off)"
+    )
     bench.set_defaults(run=cmd_bench)
 
     models = sub.add_parser("models", help="list known models, or assemble and verify some")

@@ -86,6 +86,49 @@ def bench_llama(
     return "\n".join(head + rows)
 
 
+def bench_evidence(settings: Settings, corpus: Path, questions: Path, sizes: list[int]) -> str:
+    """Evidence recall of the evidence stage: for each number of sentences (0: whole
+    passages), the share of gold evidence quotes inside what the model is given, and how many
+    characters it is given (prompt reading is most of the time to the first token)."""
+    import tempfile
+
+    from rag import evidence
+    from rag.answer import MIN_SIMILARITY
+    from rag.eval.questions import load_questions
+    from rag.retrieve import Retriever
+    from rag.store import Store
+    from rag.text import normalize_text
+
+    cases = [
+        q for q in load_questions(questions) if q.answerable and q.gold_evidence and not q.history
+    ]
+    rows = []
+    with tempfile.TemporaryDirectory() as data_dir:
+        store = Store(settings.replace(data_dir=data_dir))
+        store.sync(load_all([corpus])[0])
+        retriever = Retriever(store)
+        found = {case.id: retriever.retrieve(case.question) for case in cases}
+        for size in sizes:
+            recall, chars = 0.0, 0
+            for case in cases:
+                hits = [h for h in found[case.id] if h.similarity >= MIN_SIMILARITY]
+                given = evidence.select(case.question, hits, store.embedder, size)
+                text = normalize_text(" ".join(h.chunk.text for h in given))
+                quotes = [normalize_text(q) for q in case.gold_evidence]
+                recall += sum(q in text for q in quotes) / len(quotes)
+                chars += sum(len(h.chunk.text) for h in given)
+            label = "whole passages" if size <= 0 else f"{size} sentences"
+            rows.append(f"| {label} | {recall / len(cases):.3f} | {chars / len(cases):.0f} |")
+    head = [
+        f"{len(cases)} standalone answerable questions of {questions}, top {settings.top_k} "
+        "passages",
+        "",
+        "| the model reads | evidence recall | characters given (mean) |",
+        "|---|---|---|",
+    ]
+    return "\n".join(head + rows)
+
+
 def bench_retrieval(
     settings: Settings, corpus: Path, questions: Path, weights: list[float], copies: bool
 ) -> str:
