@@ -5,13 +5,16 @@ function is never used), deterministic chunk ids written with upsert. Syncing an
 whose fingerprint is unchanged writes nothing; a changed article gets its new chunks
 upserted before its stale ones are deleted, so a reader never sees it missing. The collection
 records the embedder that built it and refuses queries made with another one, and a revision
-that changes on every write so that derived indexes know when to rebuild.
+that changes on every write so that derived indexes know when to rebuild. Writes made by
+another process sharing the store are seen at the next search: embedded Chroma keeps a
+process's vector index in memory and refreshes it only on that process's own writes, so when
+the revision moved without this process, the embedded client is reopened (as by a restart).
 Knows nothing about prompts, models or the UI.
 """
 
 from __future__ import annotations
 
-import functools
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -86,8 +89,20 @@ def _chunks_of(got: Any) -> list[Chunk]:
     return [_chunk(i, d, m) for i, d, m in rows]
 
 
-@functools.cache
+_CLIENTS: dict[tuple[str, str], Any] = {}  # one client a (chroma_url, path) in a process
+_KNOWN: dict[tuple[str, str], str] = {}  # (path, collection): the revision this process's
+# embedded client has in memory (it wrote it, or read it from disk)
+_LOCK = threading.Lock()
+
+
 def _client(chroma_url: str, path: str) -> Any:
+    with _LOCK:
+        if (chroma_url, path) not in _CLIENTS:
+            _CLIENTS[chroma_url, path] = _open_client(chroma_url, path)
+        return _CLIENTS[chroma_url, path]
+
+
+def _open_client(chroma_url: str, path: str) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -112,8 +127,8 @@ class Store:
         if not settings.chroma_url:
             settings.store_dir.mkdir(parents=True, exist_ok=True)
         try:
-            self._client = _client(settings.chroma_url, str(settings.store_dir))
-            self._collection = self._client.get_or_create_collection(
+            client = _client(settings.chroma_url, str(settings.store_dir))
+            collection = client.get_or_create_collection(
                 settings.collection,
                 metadata={"embedder": self.embedder.name, "revision": "0"},
                 configuration={"hnsw": {"space": "cosine"}},
@@ -122,12 +137,51 @@ class Store:
         except Exception as exc:  # chromadb raises many unrelated types for one cause
             where = settings.chroma_url or settings.store_dir
             raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from None
-        built_with = (self._collection.metadata or {}).get("embedder")
+        self._opened = (client, collection)
+        self._key = (str(settings.store_dir), settings.collection)
+        if not settings.chroma_url:
+            _KNOWN.setdefault(self._key, str((collection.metadata or {}).get("revision", "0")))
+        built_with = (collection.metadata or {}).get("embedder")
         if built_with != self.embedder.name:
             raise StoreError(
                 f"the store was built with embedder {built_with!r}, not {self.embedder.name!r}: "
                 "use that embedder, or re-ingest into another collection or data dir"
             )
+
+    @property
+    def _client(self) -> Any:
+        return self._live()[0]
+
+    @property
+    def _collection(self) -> Any:
+        return self._live()[1]
+
+    def _live(self) -> tuple[Any, Any]:
+        """The client and collection, the new ones when another Store of this process has
+        reopened the shared embedded client."""
+        client, collection = self._opened
+        current = _client(self.settings.chroma_url, str(self.settings.store_dir))
+        if current is not client:
+            collection = current.get_collection(self.settings.collection, embedding_function=None)
+            self._opened = (current, collection)
+        return self._opened
+
+    def _follow_other_writers(self) -> None:
+        """Embedded Chroma: when another process wrote since this process last did (e.g. a
+        `rag ingest` beside `rag serve`), reopen the client, whose vector index in memory knows
+        nothing of those writes: its searches would miss the new chunks, and asking for their
+        vectors would fail."""
+        if self.settings.chroma_url:
+            return  # a Chroma server holds the one index that every client searches
+        revision = self.revision
+        if revision == _KNOWN.get(self._key):
+            return
+        path = str(self.settings.store_dir)
+        with _LOCK:
+            stale = _CLIENTS.pop(("", path), None)
+            _KNOWN[self._key] = revision
+        if stale is not None:
+            stale.close()  # the last client of the path: chromadb drops its in-memory state
 
     @property
     def revision(self) -> str:
@@ -137,9 +191,10 @@ class Store:
         return str((current.metadata or {}).get("revision", "0"))
 
     def _bump_revision(self) -> None:
-        self._collection.modify(
-            metadata={"embedder": self.embedder.name, "revision": str(time.time_ns())}
-        )
+        revision = str(time.time_ns())
+        self._collection.modify(metadata={"embedder": self.embedder.name, "revision": revision})
+        if not self.settings.chroma_url:
+            _KNOWN[self._key] = revision
 
     def count(self) -> int:
         return self._collection.count()
@@ -237,6 +292,7 @@ class Store:
         """The stored embeddings of these chunks (unknown ids are skipped)."""
         if not ids:
             return {}
+        self._follow_other_writers()
         got = self._collection.get(ids=ids, include=["embeddings"])
         return {
             i: [float(x) for x in v] for i, v in zip(got["ids"], got["embeddings"], strict=True)
@@ -244,6 +300,7 @@ class Store:
 
     def search(self, vector: list[float], n: int) -> list[tuple[Chunk, float]]:
         """Nearest chunks with their cosine similarity, best first."""
+        self._follow_other_writers()
         if n < 1 or self.count() == 0:
             return []
         got = self._collection.query(
