@@ -6,10 +6,17 @@
 in a subprocess, over a temporary data dir holding the ingested seed articles. One server per
 test session; started only by the tests that ask for it.
 
+`serve_rag`: starts `rag serve --no-ui` on a free localhost port for a `with` block (tests
+that need servers of their own, e.g. several processes over one store).
+
 `chroma_server`: a real Chroma server (`chroma run`) over a temporary dir; its URL.
 `llama_server`: a real OpenAI-compatible server (`python -m llama_cpp.server`) running the small
-GGUF model; its `/v1` URL. Each is started for the test module that asks for it and stopped
-after that module.
+GGUF model (context 2048); its `/v1` URL.
+`model_server`: the same server running the default GGUF with the context the settings budget
+for (`n_ctx`, 4096) and a prompt cache; its `/v1` URL.
+Each is started for the test module that asks for it and stopped after that module, also when
+a test or the start fails. Every server writes its output to a log whose tail a failed start
+shows.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,10 +77,19 @@ def _rag(data_dir: Path, *args: str) -> list[str]:
 RunRag = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def _run_rag(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`rag --data-dir DATA_DIR ARGS...` from the repository root, output captured."""
+def _run_rag(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`rag --data-dir DATA_DIR ARGS...` from the repository root, output captured; `env` adds
+    variables (e.g. RAG_CHROMA_URL) to this process's environment."""
     return subprocess.run(
-        _rag(data_dir, *args), cwd=ROOT, capture_output=True, text=True, timeout=900, check=False
+        _rag(data_dir, *args),
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 
@@ -134,6 +150,28 @@ def _running(
             process.wait(timeout=30)
 
 
+ServeRag = Callable[..., AbstractContextManager[Server]]
+
+
+@contextmanager
+def _serve_rag(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`rag serve --no-ui` over `data_dir` on a free localhost port until the block ends; `env`
+    adds variables to this process's environment. Its `url` is the root (no trailing slash)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    server = Server(f"http://127.0.0.1:{port}", data_dir, data_dir / "serve.log")
+    command = _rag(data_dir, "serve", "--no-ui", "--port", str(port))
+    probe = f"{server.url}/v1/openapi.json"
+    everything = {**os.environ, **(env or {})}
+    with _running(command, probe, server, "rag serve", SERVER_START_TIMEOUT, env=everything):
+        yield server
+
+
+@pytest.fixture(scope="session")
+def serve_rag() -> ServeRag:
+    return _serve_rag
+
+
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("chroma-server")
@@ -146,13 +184,37 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
 
 
-@pytest.fixture(scope="module")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("llama-server")
-    model = locate(SMALL_MODEL, Settings().cache_dir).path
+@contextmanager
+def _llama_cpp_server(folder: Path, model: str, *options: str) -> Iterator[str]:
+    """`python -m llama_cpp.server` running the GGUF `model` (a known name, assembled in the
+    cache) with these options on a free localhost port, until the block ends; its /v1 URL."""
+    gguf = locate(model, Settings().cache_dir).path
     port = _free_port()
     server = Server(f"http://127.0.0.1:{port}/v1", folder, folder / "llama-server.log")
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), *options]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
     with _running(command, f"{server.url}/models", server, "llama_cpp.server", 300):
         yield server.url
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _llama_cpp_server(
+        tmp_path_factory.mktemp("llama-server"), SMALL_MODEL, "--n_ctx", "2048"
+    ) as url:
+        yield url
+
+
+# The model server as the README deploys it: the context the settings budget for, and prompt
+# states kept in RAM (as `kv_cache_mb` does in process; without it the confidence step's prompt
+# evicts the answer's, and every answer reads its sources anew). Its default threads (half the
+# cores) are left alone: with every core, generation crawled at 3.6 s a token on a 2-core
+# machine whose other core was busy.
+MODEL_SERVER_OPTIONS = ("--n_ctx", str(Settings().n_ctx), "--cache", "true")
+
+
+@pytest.fixture(scope="module")
+def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("model-server")
+    with _llama_cpp_server(folder, Settings().model, *MODEL_SERVER_OPTIONS) as url:
+        yield url

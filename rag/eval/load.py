@@ -1,18 +1,23 @@
 """A bounded load test of the HTTP API: N concurrent `openai` clients for S seconds, each asking
 about an article only it was given, against `rag serve`.
 
-    python -m rag.eval.load [--clients 3] [--seconds 120] [--url URL --api-key KEY] [--json FILE]
+    python -m rag.eval.load [--clients 3] [--seconds 120] [--servers]
+                            [--url URL --api-key KEY] [--json FILE]
 
 Without --url it starts `rag serve --no-ui` on a free localhost port over a temporary data dir
-(with a random API key); with --url it uses that server. Either way it ingests one invented
-article a client through POST /v1/ingest (a town, its bridge, a length no other article has)
-and removes them at the end. Each client asks about its own town, again and again, until the
-time is up; requests running then are waited for. Reported: answers a minute, latency p50/p95
-(as the client saw it), queue wait and answer time p50/p95 (the X-Queue-Wait-Ms and
-X-Answer-Ms headers), answers right (its own length, citing only its own article), abstained,
-crossed (another client's length or article: must be 0), and refusals by status (429: queue
-full). Not part of `make test`: it keeps the model busy for the whole run.
-Knows nothing about how answers are made: it is an HTTP client.
+(with a random API key); with --servers that server keeps its store on a `chroma run` and
+reaches the model (the `model` setting's GGUF, its `n_ctx` and `kv_cache_mb`) on a
+`python -m llama_cpp.server`, both started here on free localhost ports (`chroma_url` and
+`llm_url`, as the README's "When one machine is not enough" deploys them); with --url it uses
+that server. Either way it ingests one invented article a client through POST /v1/ingest (a
+town, its bridge, a length no other article has) and removes them at the end. Each client asks
+about its own town, again and again, until the time is up; requests running then are waited
+for. Reported: answers a minute, latency p50/p95 (as the client saw it), queue wait and answer
+time p50/p95 (the X-Queue-Wait-Ms and X-Answer-Ms headers), answers right (its own length,
+citing only its own article), abstained, crossed (another client's length or article: must be
+0), refusals by status (429: queue full), and the servers used. Not part of `make test`: it
+keeps the model busy for the whole run.
+Knows nothing about how answers are made: it is an HTTP client (which starts the servers).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +48,7 @@ TOWNS = (  # an invented town each, with a sentence of its own (copies would be 
     ("Pellingrad", "The design won a European architecture prize before it was built."),
     ("Zorne", "Storm damage delayed the opening by almost a year."),
 )
-START_TIMEOUT = 600.0  # seconds for a started server to load its model
+START_TIMEOUT = 600.0  # seconds for a started server to load its model (or start at all)
 REQUEST_TIMEOUT = 900.0
 
 
@@ -187,37 +192,81 @@ def free_port() -> int:
 
 
 @contextmanager
-def started_server(key: str) -> Iterator[str]:
-    """`rag serve --no-ui` over a temporary data dir on a free port, until the block ends."""
+def running(command: list[str], probe: str, log: Path, env: dict[str, str]) -> Iterator[None]:
+    """Run `command` (output to `log`) until the block ends, once `probe` answers 200."""
     import httpx
 
-    with tempfile.TemporaryDirectory(prefix="rag-load-") as folder:
+    with log.open("w") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"{command[0]} exited:\n{log.read_text()[-2000:]}")
+            try:
+                if httpx.get(probe, timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{command[0]} did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=60)
+
+
+@contextmanager
+def started_backends(folder: Path) -> Iterator[dict[str, str]]:
+    """A `chroma run` and a `python -m llama_cpp.server` running the configured model, on free
+    localhost ports, until the block ends: the RAG_* variables that point `rag serve` at them."""
+    from rag.config import load
+    from rag.weights import locate
+
+    settings = load()
+    gguf = locate(settings.model, settings.cache_dir).path
+    chroma_port, llm_port = free_port(), free_port()
+    chroma = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(folder / "chroma")]
+    chroma += ["--host", "127.0.0.1", "--port", str(chroma_port)]
+    llm = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1"]
+    llm += ["--port", str(llm_port), "--n_ctx", str(settings.n_ctx)]
+    if settings.kv_cache_mb:  # prompt states kept in RAM, as by the model in process
+        llm += ["--cache", "true", "--cache_size", str(settings.kv_cache_mb << 20)]
+    chroma_url, llm_url = f"http://127.0.0.1:{chroma_port}", f"http://127.0.0.1:{llm_port}/v1"
+    env = dict(os.environ)
+    with (
+        running(chroma, f"{chroma_url}/api/v2/heartbeat", folder / "chroma.log", env),
+        running(llm, f"{llm_url}/models", folder / "llama-server.log", env),
+    ):
+        yield {"RAG_CHROMA_URL": chroma_url, "RAG_LLM_URL": llm_url}
+
+
+@contextmanager
+def started_server(key: str, servers: bool = False) -> Iterator[tuple[str, dict[str, str]]]:
+    """`rag serve --no-ui` over a temporary data dir on a free port, until the block ends (on a
+    `chroma run` and a `llama_cpp.server` started here with `servers`): its URL and the RAG_*
+    variables that chose its servers."""
+    with tempfile.TemporaryDirectory(prefix="rag-load-") as folder, ExitStack() as stack:
+        chosen = {"RAG_CHROMA_URL": "", "RAG_LLM_URL": ""}
+        if servers:
+            chosen = stack.enter_context(started_backends(Path(folder)))
         port = free_port()
         command = [sys.executable, "-m", "rag", "--data-dir", folder, "serve", "--no-ui"]
-        log = Path(folder) / "serve.log"
-        env = {**os.environ, "RAG_API_KEY": key}
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                [*command, "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
-            )
+        env = {**os.environ, **chosen, "RAG_API_KEY": key}
         url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit(f"rag serve exited:\n{log.read_text()[-2000:]}")
-                try:
-                    if httpx.get(f"{url}/v1/openapi.json", timeout=5).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"rag serve did not start:\n{log.read_text()[-2000:]}")
-                time.sleep(0.5)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=60)
+        serve = running(
+            [*command, "--port", str(port)],
+            f"{url}/v1/openapi.json",
+            Path(folder) / "serve.log",
+            env,
+        )
+        with serve:
+            yield url, chosen
 
 
 def run(url: str, key: str, clients: int, seconds: float) -> dict[str, Any]:
@@ -255,16 +304,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag.eval.load", description=__doc__)
     parser.add_argument("--clients", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument(
+        "--servers",
+        action="store_true",
+        help="start a `chroma run` and a `llama_cpp.server` for the started `rag serve`",
+    )
     parser.add_argument("--url", help="a running server's root URL (default: start one)")
     parser.add_argument("--api-key", default="", help="its API key")
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
+    if args.url and args.servers:
+        parser.error("--servers starts its own `rag serve`: not with --url")
     if args.url:
         report = run(args.url.rstrip("/"), args.api_key, args.clients, args.seconds)
+        report["server"] = args.url
     else:
         key = secrets.token_hex(12)
-        with started_server(key) as url:
+        with started_server(key, args.servers) as (url, chosen):
             report = run(url, key, args.clients, args.seconds)
+        where = {"chroma_url": chosen["RAG_CHROMA_URL"], "llm_url": chosen["RAG_LLM_URL"]}
+        report["server"] = {k: v or "(in process)" for k, v in where.items()}
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     shown = {k: v for k, v in report.items() if k != "requests"}
