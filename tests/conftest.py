@@ -34,8 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fixtures.web.server import LocalSite
 
 from rag.config import Settings
+from rag.fetch import Fetcher
 from rag.weights import locate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -218,3 +220,17 @@ def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("model-server")
     with _llama_cpp_server(folder, Settings().model, *MODEL_SERVER_OPTIONS) as url:
         yield url
+
+
+@pytest.fixture()
+def site() -> Iterator[LocalSite]:
+    """A local web server on loopback serving the pages, feeds and sitemaps of fixtures/web."""
+    with LocalSite() as running:
+        yield running
+
+
+@pytest.fixture()
+def fetcher() -> Iterator[Fetcher]:
+    """A fetcher that may reach the test server (loopback), as allow_private_urls allows."""
+    with Fetcher(allow_private=True) as allowed:
+        yield allowed

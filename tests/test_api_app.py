@@ -238,12 +238,6 @@ def test_bad_ingests(tmp_path: Path, kwargs: dict[str, Any], status: int, messag
     assert message in error_of(test.post("/v1/ingest", **kwargs), status)["message"]
 
 
-@pytest.fixture()
-def site() -> Iterator[LocalSite]:
-    with LocalSite() as running:
-        yield running
-
-
 def test_ingest_web_pages_feeds_and_sitemaps(site: LocalSite, tmp_path: Path) -> None:
     test = client(tmp_path, allow_private_urls=True)
     body = {

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from fixtures.web.server import BIG, LocalSite, Route
@@ -16,19 +15,6 @@ from rag.errors import ConfigError
 from rag.fetch import Fetcher, FetchError, address_problem, decode, resolve
 
 ARTICLE = "/news/harbour-bridge-reopens"
-
-
-@pytest.fixture()
-def site() -> Iterator[LocalSite]:
-    with LocalSite() as running:
-        yield running
-
-
-@pytest.fixture()
-def fetcher() -> Iterator[Fetcher]:
-    """A fetcher that may reach the test server (loopback), as allow_private_urls allows."""
-    with Fetcher(allow_private=True) as allowed:
-        yield allowed
 
 
 def _refusal(fetcher: Fetcher, url: str) -> FetchError:

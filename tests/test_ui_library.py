@@ -5,7 +5,6 @@ HTTP server on loopback and ingested at once; over an in-memory store."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,12 +126,6 @@ def test_article_choices() -> None:
         ArticleInfo("b", "", None, None, 1),
     ]
     assert library.article_choices(articles) == [("Bridge (2025-10-01)", "a"), ("b (undated)", "b")]
-
-
-@pytest.fixture()
-def site() -> Iterator[LocalSite]:
-    with LocalSite() as running:
-        yield running
 
 
 def test_web_addresses_are_fetched_and_reported_a_line_each(

@@ -5,7 +5,6 @@ the shared web ingest (rag.library.ingest_web) over an in-memory store, and on t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +30,6 @@ from rag.web import (
 
 ARTICLE = "/news/harbour-bridge-reopens"
 FERRY = "/news/ferry-timetable"
-
-
-@pytest.fixture()
-def site() -> Iterator[LocalSite]:
-    with LocalSite() as running:
-        yield running
-
-
-@pytest.fixture()
-def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(allow_private=True) as allowed:
-        yield allowed
 
 
 @pytest.fixture()
