@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -23,7 +24,7 @@ from rag.errors import ArticleError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 _HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$")
-_SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE_RUN = re.compile("\x00+")
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,14 @@ def iso_date(value: object) -> str | None:
 
 
 def safe_id(text: str) -> str:
-    """A string restricted to the characters ids and file names may hold."""
-    return _SAFE_ID.sub("_", text).strip("._-") or "article"
+    """A string restricted to the characters ids and file names may hold: letters and digits of
+    any script (NFC), their combining marks, `.`, `_` and `-`; each run of others becomes `_`."""
+    marked = "".join(c if _safe_char(c) else "\x00" for c in unicodedata.normalize("NFC", text))
+    return _UNSAFE_RUN.sub("_", marked).strip("._-") or "article"
+
+
+def _safe_char(c: str) -> bool:
+    return c.isalnum() or c in "._-" or unicodedata.category(c) in ("Mn", "Mc")
 
 
 def comes_from(doc_id: str, path: Path) -> bool:

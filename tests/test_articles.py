@@ -408,7 +408,9 @@ def test_same_file_named_twice_is_a_duplicate(tmp_path: Path) -> None:
         ("000_07bf7d2429704205", "000_07bf7d2429704205"),
         ("my story (final)", "my_story_final"),
         ("..hidden..", "hidden"),
-        ("Überblick-2025.v2", "berblick-2025.v2"),
+        ("Überblick-2025.v2", "Überblick-2025.v2"),
+        ("新闻 (1)", "新闻_1"),
+        ("a\u202eb\x00c", "a_b_c"),
         ("???", "article"),
     ],
 )
