@@ -3,8 +3,9 @@
     condense (a follow-up made standalone) → retrieve → draft (fit, order, stream the model's
     reply) → check (rag.cite) → decide (answer or abstain, with a confidence) → assemble
 
-`Answerer.stream` yields progress events (`Status`, with numbers, and the draft's `Token`s)
-and ends with one `Answer`. Each stage is an object or function with its inputs injected:
+`Answerer.stream` yields progress events (`Status`, with numbers, and `Token`s: the draft's
+sentences as the citation check keeps them, so none shown is later withdrawn by it) and ends
+with one `Answer`. Each stage is an object or function with its inputs injected:
 the store, model, retriever and calibration can be passed in (tests pass scripted ones).
 An abstention says why (`abstain_reason`) and quotes the closest sentence found as its only
 citation; a given answer carries its verified citations, its date (`as_of`), relative dates
@@ -28,6 +29,7 @@ from rag.draft import Draft, Drafter, elapsed_ms
 from rag.errors import InputError, StoreError
 from rag.llm import get_model
 from rag.retrieve import Hit, Retriever
+from rag.reveal import Reveal
 from rag.store import Store
 
 MIN_SIMILARITY = 0.2  # below this cosine similarity to the question, no passage is relevant
@@ -155,18 +157,22 @@ class Answerer:
         sentences = self.settings.evidence_sentences
         chosen = [] if unknown else evidence.select(query, relevant, self.store.embedder, sentences)
         draft = drafter.plan(question, chosen)
+        reveal = Reveal(draft.sources, prompts.NOT_FOUND, query)
         if draft.sources:
             yield Status("reading", sources=len(draft.sources))
             for n, piece in enumerate(drafter.write(draft)):
                 if n == 0:
                     yield Status("writing")
-                yield Token(piece)
+                if verified := reveal.add(piece):
+                    yield Token(verified)
         timings["ttft"], timings["generate"] = draft.ttft_ms, draft.generate_ms
 
         yield Status("checking")
         t = time.perf_counter()
+        rest, checked = reveal.finish()
+        if rest:
+            yield Token(rest)
         kind = expect.expected_kind(query)
-        checked = cite.check(draft.text, draft.sources, prompts.NOT_FOUND, query)
         decider = Decider(
             self.store.embedder, self.model, self.calibration, self.settings.min_confidence
         )

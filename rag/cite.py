@@ -184,7 +184,7 @@ def _clauses_supporters(
 def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = "") -> Checked:
     """Verify each sentence of `draft` against `sources` (marker n is sources[n - 1]); names
     and numbers repeated from `question` need no backing."""
-    draft = _TRAILING_MARKERS.sub(lambda m: f" {m[2].strip()}{m[1]} ", draft)
+    draft = markers_inside(draft)
     spans = sentence_spans(draft)
     if not spans or normalize_text(not_found) in normalize_text(draft):
         return Checked("", [], True, "the model found no answer in the sources", [], [], len(spans))
@@ -215,6 +215,12 @@ def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = 
     ]
     reason = "" if kept else "no sentence of the draft is backed by its sources"
     return Checked(" ".join(kept), citations, not kept, reason, claims, removed, len(spans))
+
+
+def markers_inside(draft: str) -> str:
+    """Markers written after a sentence's final punctuation moved before it: "… Beijing.[1]
+    Next" → "… Beijing [1]. Next" (so sentences split where the draft means them to)."""
+    return _TRAILING_MARKERS.sub(lambda m: f" {m[2].strip()}{m[1]} ", draft)
 
 
 def cited_sentences(

@@ -1,8 +1,10 @@
 """Prompt templates: text files in `prompts/`, loaded by name and rendered strictly.
 
 Templates use `$name` placeholders (string.Template); a placeholder without a value, or a
-value without a placeholder, is an error rather than a silent blank. Source text is
-inserted as data, after the instructions.
+value without a placeholder, is an error rather than a silent blank. Whatever a model reads
+that did not come from these files (sources, questions, earlier turns) passes through
+`rag.quarantine` first: chat markup and marker lookalikes are defused, and source paragraphs
+that address the model are replaced; sources come after the instructions.
 Knows nothing about models, retrieval or Chroma.
 """
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from rag.chunk import Chunk
 from rag.errors import ConfigError
+from rag.quarantine import defuse, redact
 
 _HERE = Path(__file__).resolve().parent
 # a source checkout keeps prompts beside the package; a wheel carries them inside it
@@ -64,7 +67,11 @@ def _names(names: Sequence[str]) -> str:
 
 def source_block(marker: int, chunk: Chunk) -> str:
     return render(
-        "source", marker=marker, title=chunk.title, date=chunk.date or "undated", text=chunk.text
+        "source",
+        marker=marker,
+        title=defuse(chunk.title),
+        date=defuse(chunk.date or "undated"),
+        text=redact(chunk.text)[0],
     )
 
 
@@ -74,7 +81,10 @@ def answer_messages(question: str, sources: Sequence[Chunk]) -> list[dict[str, s
     blocks = "\n\n".join(source_block(n, c) for n, c in enumerate(sources, start=1))
     return [
         {"role": "system", "content": render("answer_system", not_found=NOT_FOUND)},
-        {"role": "user", "content": render("answer_user", sources=blocks, question=question)},
+        {
+            "role": "user",
+            "content": render("answer_user", sources=blocks, question=defuse(question)),
+        },
     ]
 
 
@@ -86,6 +96,10 @@ def judge_messages(question: str, passages: Sequence[str]) -> list[dict[str, str
         {"role": "system", "content": render("judge_system")},
         {
             "role": "user",
-            "content": render("judge_user", passages="\n\n".join(passages), question=question),
+            "content": render(
+                "judge_user",
+                passages="\n\n".join(redact(p)[0] for p in passages),
+                question=defuse(question),
+            ),
         },
     ]

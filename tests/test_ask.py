@@ -203,8 +203,9 @@ def judge_from_logprobs(reply: dict[str, Any]) -> float:
 
 @modes("local", "llm")
 def test_a_numeric_answer_streams_its_draft_and_cites_the_trade_article(stack: Stack) -> None:
-    """Through `Answerer.stream`: the draft arrives in pieces, the answer cites the trade
-    article, and its confidence is a number; in `llm`, the confidence step's P(yes) is the one
+    """Through `Answerer.stream`: the draft arrives in pieces (its first before its end), the
+    verified sentences are shown as they come and make the checked answer, the answer cites the
+    trade article, and its confidence is a number; in `llm`, the confidence step's P(yes) is the one
     the server's log-probabilities give."""
     settings = stack.settings()
     recorder = Recorder()
@@ -214,7 +215,8 @@ def test_a_numeric_answer_streams_its_draft_and_cites_the_trade_article(stack: S
     *progress, answer = Answerer(settings, model=model).stream(TRADE_QUESTION)
     assert isinstance(answer, Answer)
     pieces = [e.text for e in progress if isinstance(e, Token)]
-    assert len(pieces) > 3 and "".join(pieces) == answer.draft
+    assert pieces and "".join(pieces) == answer.candidate
+    assert 0 < answer.timings_ms["ttft"] < answer.timings_ms["generate"]
     assert not answer.abstained
     assert "33%" in answer.text or "33 percent" in answer.text
     assert TRADE in {c.chunk.doc_id for c in answer.citations}
