@@ -5,13 +5,26 @@ came from. Shared by the browser chat (rag.ui.library words the results for the 
 HTTP API (rag.api); the command line shares the harvest (`rag.web.Harvester.collect`).
 
 Contract: a file is accepted only with a supported suffix (rag.articles.SUPPORTED_SUFFIXES)
-and at most `settings.max_upload_bytes` (else `TooLarge`, an InputError); it is saved in
-`settings.uploads_dir` under a safe name (no path from a client is ever used) and synced into
-the store at once, so the next question can use it. An article given as fields is saved as a
+and at most `settings.max_upload_bytes` (else `TooLarge`, an InputError). No path from a client
+is ever used: the name is its base name made safe (`upload_name`: letters and digits of any
+script; when anything was dropped, a tag of the original name keeps `Story!.txt` and
+`Story?.txt` apart). A file is staged in a hidden folder of `settings.uploads_dir`, ingested at
+once (so the next question can use it), and only then moved into place; a file holding no
+article leaves the library as it was. Its place is its safe name when that is an earlier
+upload of the same name, or free; else that name with a tag (`story.md` beside `story.txt`, or
+a name whose doc_id an article from elsewhere, e.g. `rag ingest seeds/`, has): an upload never
+replaces an article it did not itself bring. An upload named like an earlier upload is its new
+version: it replaces it (reported as "updated", or "unchanged"), and articles the old version
+held and the new one does not leave the store. That is what re-uploading a corrected file
+means; keeping both would leave two versions of one story answering side by side; a different
+story needs a different file name. Within a file, a repeated doc_id is reported and skipped, as
+is a doc_id an article from elsewhere has. An article given as fields is saved as a
 Markdown file with front matter, named by its id (or its title and a hash of its content), and
-ingested the same way. Which articles a saved file holds is rag.articles' rule (`comes_from`),
-never re-derived here. Web ingest (`ingest_web`) takes at most MAX_WEB_URLS URLs and fetches at
-most MAX_WEB_PAGES pages a request, every one through the guarded fetcher (private addresses
+ingested the same way. Which articles a saved file holds is rag.articles' rule (`comes_from`,
+confirmed by reading the file), never re-derived here; removing an article deletes only the
+file that holds it, once no other article in the store comes from it.
+Web ingest (`ingest_web`) takes at most MAX_WEB_URLS URLs and fetches at most MAX_WEB_PAGES
+pages a request, every one through the guarded fetcher (private addresses
 refused unless `allow_private_urls`), outside any lock: only the store write (and the feed
 validators, saved after it) waits for other writes. Writes (ingest, remove) are serialized
 within the process; failure reasons never show the server's paths.
@@ -33,13 +46,14 @@ from rag.articles import (
     SUPPORTED_SUFFIXES,
     Article,
     LoadFailure,
-    comes_from,
     iso_date,
     load_file,
     safe_id,
 )
 from rag.config import Settings
 from rag.errors import InputError
+from rag.uploads import find_place, held_by, holder, stage, unstaged
+from rag.uploads import upload_name as upload_name  # a part of this module's API
 
 if TYPE_CHECKING:
     from rag.store import Store
@@ -106,12 +120,6 @@ class Document:
     chunks: int
 
 
-def upload_name(original: str) -> str:
-    """A safe file name for an upload: the sanitized stem and the lower-case suffix."""
-    path = Path(original)
-    return safe_id(path.stem) + path.suffix.lower()
-
-
 def check_type(name: str) -> None:
     """InputError when this file type is not accepted."""
     suffix = Path(name).suffix.lower()
@@ -129,24 +137,26 @@ def check_size(name: str, size: int, settings: Settings) -> None:
 
 
 def save_upload(source: Path, settings: Settings, original: str | None = None) -> Path:
-    """Copy an uploaded file into settings.uploads_dir under a safe name."""
+    """Copy an uploaded file into a staging folder under its safe name, for `ingest_saved`."""
     name = original or source.name
-    check_type(name)
-    check_size(name, source.stat().st_size, settings)
-    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
-    target = settings.uploads_dir / upload_name(name)
+    target = _staged(name, source.stat().st_size, settings)
     shutil.copyfile(source, target)
     return target
 
 
 def save_data(data: bytes, original: str, settings: Settings) -> Path:
-    """Write an uploaded file's bytes into settings.uploads_dir under a safe name."""
-    check_type(original)
-    check_size(original, len(data), settings)
-    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
-    target = settings.uploads_dir / upload_name(original)
+    """Write an uploaded file's bytes into a staging folder under its safe name, for
+    `ingest_saved`."""
+    target = _staged(original, len(data), settings)
     target.write_bytes(data)
     return target
+
+
+def _staged(name: str, size: int, settings: Settings) -> Path:
+    """Where an accepted upload waits to be ingested (see rag.uploads.stage)."""
+    check_type(name)
+    check_size(name, size, settings)
+    return stage(name, settings.uploads_dir)
 
 
 def article_id(title: str, text: str, given: str | None = None) -> str:
@@ -181,18 +191,49 @@ def save_article(
     return save_data(frontmatter.dumps(post).encode("utf-8"), name, settings)
 
 
-def ingest_saved(target: Path, store: Store, name: str | None = None) -> Ingested:
-    """Ingest a saved file at once; a file holding no article is not kept."""
-    name = name or target.name
-    items = list(load_file(target))
-    articles = [i for i in items if isinstance(i, Article)]
-    failures = [_failure_reason(i) for i in items if isinstance(i, LoadFailure)]
+def ingest_saved(staged: Path, store: Store, name: str | None = None) -> Ingested:
+    """Ingest an upload as `save_upload`, `save_data` or `save_article` staged it, and put it in
+    its place in the library (see the contract); the staged copy is gone afterwards."""
+    with unstaged(staged), _WRITES:
+        return _ingest_staged(staged, store, name or staged.name)
+
+
+def _ingest_staged(staged: Path, store: Store, name: str) -> Ingested:
+    folder = staged.parent.parent.parent
+    held = {a.doc_id for a in store.articles()}
+    place = find_place(staged.name, folder, held)
+    if place is None:
+        return Ingested(name, failures=["this name is taken by other articles; rename the file"])
+    staged = staged.rename(staged.with_name(place.name))
+    items = list(load_file(staged))
+    earlier = held_by(place)
+    articles, failures = _checked(items, held - earlier)
     if not articles:
-        target.unlink(missing_ok=True)
         return Ingested(name, failures=failures or ["no article found"])
-    with _WRITES:
-        synced = store.sync(articles)
+    synced = store.sync(articles)
+    for doc_id in sorted(earlier - {a.doc_id for a in articles}):
+        store.remove(doc_id)  # the new version no longer holds it
+    staged.replace(place)
     return Ingested(name, articles, synced.added, synced.updated, failures)
+
+
+def _checked(
+    items: Iterable[Article | LoadFailure], taken: set[str]
+) -> tuple[list[Article], list[str]]:
+    """The articles to ingest, and a reason for each item that is not: one that failed to load,
+    an id seen earlier in the file, an id an article from elsewhere has (`taken`)."""
+    articles: list[Article] = []
+    failures: list[str] = []
+    for item in items:
+        if isinstance(item, LoadFailure):
+            failures.append(_failure_reason(item))
+        elif any(a.doc_id == item.doc_id for a in articles):
+            failures.append(f"duplicate id {item.doc_id}: only its first article is kept")
+        elif item.doc_id in taken:
+            failures.append(f"id {item.doc_id} is taken by another article: skipped")
+        else:
+            articles.append(item)
+    return articles, failures
 
 
 def ingest_file(
@@ -245,17 +286,7 @@ def _failure_reason(failure: LoadFailure) -> str:
 
 def uploaded_file(doc_id: str, settings: Settings, remaining: Sequence[str]) -> Path | None:
     """The upload holding this article, when no article in `remaining` comes from it too."""
-    folder = settings.uploads_dir
-    if not folder.is_dir():
-        return None
-    for path in sorted(folder.iterdir()):
-        if (
-            path.is_file()
-            and comes_from(doc_id, path)
-            and not any(comes_from(other, path) for other in remaining)
-        ):
-            return path
-    return None
+    return holder(doc_id, settings.uploads_dir, remaining)
 
 
 def remove_article(doc_id: str, store: Store, settings: Settings) -> str:

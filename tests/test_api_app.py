@@ -20,6 +20,7 @@ from ui_samples import FakeStore, answer, chunk, citation
 from rag.answer import Status, Token
 from rag.api.gate import Gate, GatedAnswerer
 from rag.config import Settings
+from rag.library import upload_name
 from rag.server import build_app
 from rag.store import ArticleInfo
 
@@ -194,7 +195,8 @@ def test_ingest_list_and_delete(tmp_path: Path) -> None:
         ("files", ("run.sh", b"echo", "text/plain")),
     ]
     got = test.post("/v1/ingest", files=files).json()
-    assert [(d["doc_id"], d["status"]) for d in got["data"]] == [("velmora_story", "added")]
+    velmora = Path(upload_name("velmora story.txt")).stem  # velmora_story_<tag>
+    assert [(d["doc_id"], d["status"]) for d in got["data"]] == [(velmora, "added")]
     (refused,) = got["errors"]
     assert refused["name"] == "run.sh" and "unsupported type" in refused["message"]
     article = {"title": "Quillon festival", "text": "It drew 9,300 visitors.", "id": "quillon"}
@@ -208,7 +210,7 @@ def test_ingest_list_and_delete(tmp_path: Path) -> None:
         "status": "added",
     }
     listed = {d["doc_id"] for d in test.get("/v1/documents").json()["data"]}
-    assert {"velmora_story", "quillon"} <= listed
+    assert {velmora, "quillon"} <= listed
     assert (tmp_path / "articles" / "quillon.md").exists()
     deleted = test.delete("/v1/documents/quillon").json()
     assert deleted == {"id": "quillon", "object": "document", "deleted": True}
@@ -266,7 +268,7 @@ def test_ingest_web_pages_feeds_and_sitemaps(site: LocalSite, tmp_path: Path) ->
     assert len(listed) == 6  # the seed, the article and four pages
     again = test.post("/v1/ingest", json={"urls": [site.url("/news/ferry-timetable")]}).json()
     assert [d["status"] for d in again["data"]] == ["updated"]  # as the in-memory store says
-    saved = [path.name for path in (tmp_path / "articles").iterdir()]
+    saved = [path.name for path in (tmp_path / "articles").iterdir() if path.is_file()]
     assert len(saved) == 1 and saved[0].startswith("Quillon")  # pages are not kept as files
 
 

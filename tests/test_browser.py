@@ -21,6 +21,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from rag.library import upload_name
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -204,7 +206,7 @@ def test_uploaded_article_is_used_at_once(session: Session, tmp_path: Path) -> N
     report = upload(page, article)
     assert "added" in report and "Velmora" in report, report
     assert "Velmora opens a glass bridge" in page.locator("#library-list").inner_text()
-    assert "Velmora_glass_bridge_draft.txt" in session.uploaded(), session.uploaded()
+    assert upload_name(article.name) in session.uploaded(), session.uploaded()
 
     open_tab(page, "Ask")
     new_chat(page)

@@ -15,6 +15,7 @@ from ui_samples import FakeAnswerer
 
 from rag.answer import Status
 from rag.config import Settings
+from rag.library import upload_name
 from rag.ui import app, chat, render
 from rag.ui.handlers import Handlers
 
@@ -86,10 +87,11 @@ def test_library_handlers_add_list_and_remove(tmp_path: Path) -> None:
     upload.write_text(" date 2025-10-01 Velmora opens a bridge\n\nIt is 412 m long.\n")
     listing, choices, report, cleared = h.add_files([str(upload), str(tmp_path / "x.sh")])
     assert "Velmora opens a bridge" in listing and cleared is None
-    assert choices["choices"] == [("Velmora opens a bridge (2025-10-01)", "Bridge_b_story")]
+    doc_id = Path(upload_name(upload.name)).stem  # Bridge_b_story_<tag>
+    assert choices["choices"] == [("Velmora opens a bridge (2025-10-01)", doc_id)]
     assert report.startswith('<div class="rag-ok">added “Velmora opens a bridge”</div>')
     assert '<div class="rag-error">x.sh: unsupported type .sh' in report
-    listing, choices, report = h.remove("Bridge_b_story")
+    listing, choices, report = h.remove(doc_id)
     assert report == '<div class="rag-ok">removed “Velmora opens a bridge”</div>'
     assert "The library is empty" in listing
     assert h.remove(None)[2] == '<div class="rag-error">choose an article to remove</div>'

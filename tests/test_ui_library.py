@@ -5,6 +5,7 @@ HTTP server on loopback and ingested at once; over an in-memory store."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,24 +24,27 @@ VELMORA = " date 2025-10-01 Velmora opens a bridge\n\nIt is 412 m long.\n"
 @pytest.mark.parametrize(
     ("original", "saved"),
     [
-        ("../../etc/My Story (1).TXT", "My_Story_1.txt"),
-        ("story.md", "story.md"),
-        ("<script>.html", "script.html"),
-        ("...jsonl", "article.jsonl"),
+        ("../../etc/My Story (1).TXT", r"My_Story_1_[0-9a-f]{8}\.txt"),
+        ("story.md", r"story\.md"),
+        ("<script>.html", r"script_[0-9a-f]{8}\.html"),
+        ("...jsonl", r"article_[0-9a-f]{8}\.jsonl"),
     ],
 )
 def test_upload_names_are_safe(original: str, saved: str) -> None:
-    assert library.upload_name(original) == saved
+    assert re.fullmatch(saved, library.upload_name(original))
 
 
 def test_uploads_are_saved_within_the_limits(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", max_upload_bytes=100)
     small = tmp_path / "evil name.md"
     small.write_text("---\ntitle: T\n---\nBody.", encoding="utf-8")
-    saved = library.save_upload(small, settings)
-    assert saved == settings.uploads_dir / "evil_name.md" and saved.read_text().endswith("Body.")
+    saved = library.save_upload(small, settings)  # staged until ingested
+    assert saved.name == library.upload_name("evil name.md") and saved.is_relative_to(
+        settings.uploads_dir
+    )
+    assert saved.read_text().endswith("Body.")
     renamed = library.save_upload(small, settings, original="Other Name.MD")
-    assert renamed == settings.uploads_dir / "Other_Name.md"
+    assert renamed.name == library.upload_name("Other Name.MD")
     big = tmp_path / "big.txt"
     big.write_text("x" * 101, encoding="utf-8")
     with pytest.raises(InputError, match=r"big\.txt: 101 bytes is over the 100-byte limit"):
@@ -62,8 +66,9 @@ def test_an_upload_is_ingested_at_once_and_reported(tmp_path: Path) -> None:
     upload.write_text(VELMORA, encoding="utf-8")
     added = library.ingest_upload(upload, store, settings)  # type: ignore[arg-type]
     assert added == [("added “Velmora opens a bridge”", True)]
-    assert (settings.uploads_dir / "new_story.txt").exists()
-    assert [a.doc_id for a in store.articles()] == ["new_story"]
+    saved = library.upload_name(upload.name)
+    assert (settings.uploads_dir / saved).exists()
+    assert [a.doc_id for a in store.articles()] == [Path(saved).stem]
     again = library.ingest_upload(upload, store, settings)  # type: ignore[arg-type]
     assert again == [("updated “Velmora opens a bridge”", True)]
 
@@ -94,8 +99,10 @@ def test_removing_an_article_deletes_only_its_upload(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert library.uploaded_file("story", settings, []) is None  # no uploads folder yet
     settings.uploads_dir.mkdir()
-    for name in ("story.txt", "feed.jsonl", "notes.sh"):
+    for name in ("story.txt", "notes.sh"):
         (settings.uploads_dir / name).write_text("x")
+    lines = (json.dumps({"id": i, "title": "T", "text": "Body."}) for i in (1, 2))
+    (settings.uploads_dir / "feed.jsonl").write_text("\n".join(lines))
     (settings.uploads_dir / "folder.txt").mkdir()
     assert library.uploaded_file("story", settings, []) == settings.uploads_dir / "story.txt"
     assert library.uploaded_file("feed_1", settings, ["feed_2"]) is None
@@ -112,9 +119,10 @@ def test_remove_article(tmp_path: Path) -> None:
     upload.write_text(VELMORA, encoding="utf-8")
     library.ingest_upload(upload, store, settings)  # type: ignore[arg-type]
     store.docs["seed"] = ArticleInfo("seed", "", None, None, 1)
-    removed = library.remove_article("new_story", store, settings)  # type: ignore[arg-type]
+    saved = settings.uploads_dir / library.upload_name(upload.name)
+    removed = library.remove_article(saved.stem, store, settings)  # type: ignore[arg-type]
     assert removed == "removed “Velmora opens a bridge”"
-    assert not (settings.uploads_dir / "new_story.txt").exists()
+    assert not saved.exists()
     assert library.remove_article("seed", store, settings) == "removed “seed”"  # type: ignore[arg-type]
     with pytest.raises(InputError, match="seed is not in the library"):
         library.remove_article("seed", store, settings)  # type: ignore[arg-type]
