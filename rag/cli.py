@@ -210,6 +210,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(bench.bench_evidence(settings, args.corpus, args.questions, args.sentences))
     elif args.what == "retrieval":
         print(bench.bench_retrieval(settings, args.corpus, args.questions, args.mmr, args.copies))
+    elif args.what == "injection":
+        from rag.eval import injection
+        from rag.eval.questions import load_questions
+
+        questions = load_questions(args.questions, args.split, args.limit)
+        result = injection.measure(settings, questions, [args.corpus], args.hostile)
+        print(injection.table(result))
     else:
         print(bench.bench_answer(settings, args.corpus, args.repeats))
     return 0
@@ -307,7 +314,7 @@ def parser() -> argparse.ArgumentParser:
     calibration.set_defaults(run=cmd_calibrate)
 
     bench = sub.add_parser("bench", help="time model settings, answers, or score retrieval")
-    bench.add_argument("what", choices=["llama", "answer", "retrieval", "evidence"])
+    bench.add_argument("what", choices=["llama", "answer", "retrieval", "evidence", "injection"])
     bench.add_argument("--corpus", type=Path, default=DEFAULT_ARTICLES)
     bench.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     bench.add_argument("--batch", type=int, nargs="+", default=[128, 512])
@@ -318,6 +325,14 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--sentences", type=int, nargs="+", default=[0, 4, 6, 8], help="evidence sizes (0: off)"
     )
+    bench.add_argument(
+        "--hostile",
+        type=Path,
+        default=Path("eval/injection/hostile.jsonl"),
+        help="injection: the hostile articles (.jsonl with a canary each)",
+    )
+    bench.add_argument("--split", help="injection: only this split of --questions")
+    bench.add_argument("--limit", type=int, help="injection: only the first N questions")
     bench.set_defaults(run=cmd_bench)
 
     models = sub.add_parser("models", help="list known models, or assemble and verify some")

@@ -57,7 +57,26 @@ _ADDRESSED = [
     r"|unrestricted|unfiltered)\b",
     r"\bfrom now on,? you (?:will|must|are|should|shall) (?:only )?(?:answer|reply|respond|say"
     r"|ignore|act|write|output)\b",
+    rf"(?:^|[.!?]\s+|\b(?:to|for) (?:the |any |all )?)(?:{_MODEL}|bots?)\s*:",
+    rf"\b{_MODEL}\s+(?:answering|reading|summari[sz]ing|processing|parsing)\s+(?:this|these|the"
+    r"|questions?|any)\b",
+    rf"\bfor {_MODEL}\s*(?:summari[sz]ers?|readers?|crawlers?|tools?|agents?)?\s+only\b",
+    rf"\bthe {_MODEL}\s+(?:must|should|shall|has to|needs to|will now)\b",
+    r"\bautomated (?:summary|summari[sz]ation|answering|question.answering) (?:tools?|systems?"
+    r"|agents?|software)\b",
+    r"\b(?:begin|end) (?:trusted |system |admin |official |verified )?(?:source|prompt"
+    r"|instructions?|context|message)\b",
     # orders about the reply
+    r"\b(?:all|every|each|any|your) (?:answers?|repl(?:y|ies)|responses?|outputs?) (?:must"
+    r"|should|shall|has to|have to|needs? to)\b",
+    r"\b(?:begin|start|end|finish) (?:every|each|all|your) (?:answers?|repl(?:y|ies)"
+    r"|responses?)\b",
+    r"\b(?:include|add|put|cite|insert|append|mention)\b[^.!?\n]{0,30}\b(?:in|into|to|with) "
+    r"(?:every|each|all|your|the) (?:answers?|repl(?:y|ies)|responses?)\b",
+    r"\b(?:correct|right|accurate|only|proper) (?:answer|reply|response)s? to (?:every|any|all"
+    r"|each) questions?\b",
+    r"\b(?:ignore|disregard|forget)\b[^.!?\n]{0,30}\b(?:sources?|articles?|documents?"
+    r"|passages?|context)\s+(?:you (?:were|have been) given|above|provided|given)\b",
     r"\b(?:reply|respond|answer) (?:only )?with (?:exactly|only|the (?:word|words|phrase|text"
     r"|string|sentence|following))\b",
     r"\b(?:say|write|output|print|type) (?:only |exactly )?(?:the (?:word|words|phrase|string"
@@ -71,8 +90,8 @@ _ADDRESSED = [
     r"^\s*(?:#{1,6}\s*)?(?:system|assistant|user|human|instructions?)\s*[:>]",
     r"#{2,6}\s*(?:instruction|system|response|input)\b",
     # other languages
-    r"\bignor\w*\s+(?:todas?\s+|tutte\s+)?(?:las\s+|los\s+|le\s+|as\s+|os\s+)?(?:instrucciones"
-    r"|istruzioni|instruções|indicaciones)\b",
+    r"\b(?:ignor\w*|esque[cç]\w*|olvid\w*|dimentic\w*)\s+(?:\w+\s+){0,3}(?:instru[cç]\w*"
+    r"|istruzioni|indica[cç]\w*|orienta[cç]\w*)",
     r"\b(?:ignore[rz]?|oublie[rz]?)\s+(?:toutes\s+)?(?:les\s+|vos\s+|tes\s+)?(?:instructions"
     r"|consignes)\b",
     r"\b(?:ignorier\w*|vergiss\w*)\s+(?:alle\s+)?(?:vorherigen\s+|bisherigen\s+|obigen\s+)?"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,17 @@ def test_no_special_token_of_the_default_model_survives_defuse() -> None:
         assert token_id in parsed(hostile), token
         defused = prompts.source_block(1, chunk(hostile))
         assert not parsed(defused) & specials.keys(), token
+
+
+@pytest.mark.parametrize("name", ["hostile.jsonl", "heldout.jsonl"])
+def test_no_injection_of_the_benchmark_reaches_the_model(name: str) -> None:
+    """Each hostile article of `rag bench injection` keeps its news lead in the prompt, and its
+    injection (marked by its canary) does not reach the model."""
+    path = ROOT / "eval" / "injection" / name
+    articles, _ = load_all([path])
+    canaries = [json.loads(line)["canary"] for line in path.read_text().splitlines()]
+    assert len(articles) == len(canaries) >= 7
+    for article, canary in zip(articles, canaries, strict=True):
+        block = prompts.source_block(1, chunk(article.text, article.title))
+        assert canary.lower() not in block.lower(), article.doc_id
+        assert article.text.splitlines()[0] in block
