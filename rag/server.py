@@ -5,10 +5,13 @@ Contract: `serve(settings, ui=True)` refuses (ConfigError, before loading anythi
 anything but a loopback address without an `api_key`; loads the store and the model once;
 builds the /v1 app (rag.api.routes) and, unless `ui` is False, mounts the Gradio page
 (rag.ui.app.build, with its launch options except those only `launch()` takes) at /; then
-serves with uvicorn on settings.host:settings.port until interrupted. No share link. One
+serves with uvicorn on settings.host:settings.port until interrupted. No share link. Every
+route, the page's and Gradio's own included, passes rag.api.guard's Host and Origin checks and
+carries its security headers; Gradio never serves a file from the data or model folders. One
 `GatedAnswerer` serves the page and the API: one answer at a time, the others queued, a full
-queue refused. With an `api_key`, the page asks for it too (Gradio's login form: any user
-name, the key as the password).
+queue refused (the page's own queue holds as many events as the gate lets wait). With an
+`api_key`, the page asks for it too (Gradio's login form: any user name, the key as the
+password).
 Knows nothing about how answers are made, nor about the routes' work.
 """
 
@@ -19,7 +22,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from rag.api.gate import GatedAnswerer
-from rag.api.guard import is_loopback
+from rag.api.guard import SameSite, is_loopback
 from rag.api.routes import create_app
 from rag.config import Settings
 from rag.errors import ConfigError
@@ -55,8 +58,9 @@ def mount_ui(app: FastAPI, settings: Settings, answerer: GatedAnswerer) -> None:
     from rag.ui.app import build, launch_options
 
     demo = build(settings, answerer)
-    demo.queue(default_concurrency_limit=1)
+    demo.queue(default_concurrency_limit=1, max_size=answerer.gate.max_waiting)
     options = {k: v for k, v in launch_options(settings).items() if k not in LAUNCH_ONLY}
+    options["blocked_paths"] = [str(settings.data_dir), str(settings.cache_dir)]
     if settings.api_key:
         options["auth"] = functools.partial(key_matches, settings.api_key)
         options["auth_message"] = LOGIN_MESSAGE
@@ -64,10 +68,11 @@ def mount_ui(app: FastAPI, settings: Settings, answerer: GatedAnswerer) -> None:
 
 
 def build_app(settings: Settings, answerer: GatedAnswerer, ui: bool = True) -> FastAPI:
-    """The API at /v1, and the chat at / unless `ui` is False."""
+    """The API at /v1, and the chat at / unless `ui` is False, behind the site's guard."""
     app = create_app(settings, answerer)
     if ui:
         mount_ui(app, settings, answerer)
+    app.add_middleware(SameSite, settings=settings)
     return app
 
 

@@ -1,13 +1,17 @@
-"""What a /v1 request must pass before its route runs: the body size limit, the API key, and
-the check that it does not come from a web page of another site.
+"""What a request must pass before any route runs (the page, Gradio's own routes and /v1): the
+Host and Origin checks, the body size limit of /v1, and the API key; and the security headers
+every response carries.
 
-Contract: `BodyLimit` (ASGI middleware) answers 413 in the OpenAI shape when a /v1 request's
-body is over its path's limit: at once when Content-Length says so, or as soon as the bytes
-received pass it. `Access(settings).check` is a FastAPI dependency: with an
-`api_key` set, `Authorization: Bearer <key>` must carry it (401); a request with an `Origin`
-header must come from the page of this same server (403: a web page elsewhere cannot make the
-user's browser ingest, delete or ask); while bound to loopback without a key, the `Host`
-header must name a loopback host (403: DNS rebinding, or a proxy exposing a keyless server).
+Contract: `SameSite(app, settings)` (ASGI middleware over the whole app) answers 403 in the
+OpenAI shape when, while bound to loopback without an `api_key`, the `Host` header names a
+host that is not loopback (DNS rebinding, or a proxy exposing a keyless server), or when a
+request carries an `Origin` other than this server's own (a web page elsewhere cannot make the
+user's browser upload, ingest, delete, ask or read); every response it passes on carries
+SECURITY_HEADERS (no MIME sniffing, no referrer, never framed). `BodyLimit` (ASGI middleware)
+answers 413 in the OpenAI shape when a /v1 request's body is over its path's limit: at once
+when Content-Length says so, or as soon as the bytes received pass it. `Access(settings).check`
+is a FastAPI dependency: with an `api_key` set, `Authorization: Bearer <key>` must carry it
+(401).
 Knows nothing about the routes' work.
 """
 
@@ -21,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
 from rag.api.errors import ApiError
@@ -34,6 +39,11 @@ Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PREFIX = "/v1"
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
 
 
 def is_loopback(host: str) -> bool:
@@ -89,20 +99,47 @@ async def send_error(send: Send, error: ApiError) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def refusal(host: str, origin: str | None, local_only: bool) -> str | None:
+    """Why a request with these Host and Origin headers is refused, or None."""
+    if local_only and host and not is_loopback(urlsplit(f"//{host}").hostname or ""):
+        return f"without an api_key this server answers on loopback only, not {host!r}"
+    if origin is not None and urlsplit(origin).netloc.lower() != host.lower():
+        return "requests from web pages of other sites are refused"
+    return None
+
+
+class SameSite:
+    """Refuse foreign Host and Origin headers on every route; add SECURITY_HEADERS."""
+
+    def __init__(self, app: Asgi, settings: Settings) -> None:
+        self.app = app
+        self.local_only = is_loopback(settings.host) and not settings.api_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name for name, _ in SECURITY_HEADERS}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message["headers"] = [*kept, *SECURITY_HEADERS]
+            await send(message)
+
+        headers = Headers(scope=scope)
+        why = refusal(headers.get("host", ""), headers.get("origin"), self.local_only)
+        if why is not None:
+            await send_error(secured, ApiError(403, why))
+            return
+        await self.app(scope, receive, secured)
+
+
 class Access:
     def __init__(self, settings: Settings) -> None:
         self.key = settings.api_key.encode()
-        self.local_only = is_loopback(settings.host) and not self.key
 
     def check(self, request: Request) -> None:
-        host = request.headers.get("host", "")
-        if self.local_only and host and not is_loopback(urlsplit(f"//{host}").hostname or ""):
-            raise ApiError(
-                403, f"without an api_key this server answers on loopback only, not {host!r}"
-            )
-        origin = request.headers.get("origin")
-        if origin is not None and urlsplit(origin).netloc.lower() != host.lower():
-            raise ApiError(403, "requests from web pages of other sites are refused")
         if self.key:
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
             given = token.strip().encode()
