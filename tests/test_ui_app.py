@@ -15,8 +15,7 @@ from ui_samples import FakeAnswerer
 
 from rag.answer import Status
 from rag.config import Settings
-from rag.library import upload_name
-from rag.ui import app, chat, render
+from rag.ui import app, chat, library, render
 from rag.ui.handlers import Handlers
 
 
@@ -42,60 +41,108 @@ def test_launch_options_are_safe_by_default() -> None:
 
 def test_a_question_is_shown_at_once_and_queued_behind_a_running_one(tmp_path: Path) -> None:
     h = handlers(tmp_path, max_question_chars=50)
-    shown, _, pending, *_ = h.start_turn("  Who came?  ", [])
-    assert pending == "Who came?"
+    shown, _, pending, box, send, _, stop = h.start_turn("  Who came?  ", [])
+    assert pending == "Who came?" and box == "" and not send["interactive"] and stop["visible"]
     assert shown[0]["content"] == render.question_html("Who came?")
     assert "Searching" in shown[1]["content"]
-    with h.activity:
-        shown, *_ = h.start_turn("Who else?", [])
-    assert chat.QUEUED in shown[1]["content"]
-    shown, _, pending, *_ = h.start_turn("x" * 51, [])
-    assert pending is None and shown[1]["content"] == render.error_html("too long")
+    running = h.gate.reserve()
+    shown, *_ = h.start_turn("Who else?", [])
+    assert "1 question ahead of yours" in shown[1]["content"]
+    running.close()
     assert h.start_turn("   ", [])[2] is None
+
+
+def test_a_refused_question_stays_in_the_box_with_a_sentence_saying_why(tmp_path: Path) -> None:
+    h = handlers(tmp_path, max_question_chars=50)
+    shown, _, pending, box, send, clear, stop = h.start_turn("x" * 51, [])
+    assert pending is None and (box, send, clear, stop) == (gr.skip(),) * 4
+    assert shown[1]["content"] == render.error_html(
+        "Your question is 51 characters long and the limit is 50: shorten it by 1 to ask it."
+    )
+    assert "rag-over" in h.count("x" * 51) and "51 / 50 characters" in h.count("x" * 51)
+    assert "rag-over" not in h.count("x" * 50)
 
 
 def test_an_answer_turn_streams_and_records_plain_history(tmp_path: Path) -> None:
     h = handlers(tmp_path)
     shown, *_ = h.start_turn("Who came?", [])
-    *_, (messages, _, history) = h.answer_turn("Who came?", shown, [])
-    assert len(messages) == 2 and "rag-cite-1" in messages[1]["content"]
+    *_, (messages, _, history, pending) = h.answer_turn("Who came?", shown, [])
+    assert len(messages) == 2 and "rag-cite-1" in messages[1]["content"] and pending is None
     assert history == [
         {"role": "user", "content": "Who came?"},
         {"role": "assistant", "content": "Kim came."},
     ]
-    assert list(h.answer_turn(None, shown, history)) == [(shown, shown, history)]
+    assert list(h.answer_turn(None, shown, history)) == [(shown, shown, history, None)]
+    box, send, *_ = h.end_turn(None)
+    assert box == {"__type__": "update", "interactive": True} and send["interactive"]
 
 
-def test_an_unexpected_failure_is_a_generic_line(tmp_path: Path) -> None:
+def test_an_unexpected_failure_is_a_generic_line_and_the_question_goes_back(
+    tmp_path: Path,
+) -> None:
     h = handlers(tmp_path)
 
     def broken(question: str, history: Sequence[Any] = ()) -> Iterator[Any]:
         yield Status("searching", query=question)
         raise RuntimeError("disk on fire\nwith details")
 
-    h.answerer.stream = broken  # type: ignore[method-assign]
-    *_, (messages, _, history) = h.answer_turn("Who came?", [{}, {}], [])
+    h.events = broken
+    *_, (messages, _, history, pending) = h.answer_turn("Who came?", [{}, {}], [])
     assert messages[-1]["content"] == render.error_html(chat.GENERIC_ERROR)
-    assert history == [] and not h.activity.busy
+    assert history == [] and pending == "Who came?" and h.gate.queued == 0
+    box, *_ = h.end_turn(pending)
+    assert box["value"] == "Who came?" and box["interactive"]
 
 
-def test_library_handlers_add_list_and_remove(tmp_path: Path) -> None:
+def test_a_full_queue_is_a_sentence_and_the_question_goes_back(tmp_path: Path) -> None:
+    h = handlers(tmp_path)
+    h.gate.max_waiting = 0
+    *_, (messages, _, _, pending) = h.answer_turn("Who came?", [{}, {}], [])
+    assert "The server is busy" in messages[-1]["content"] and pending == "Who came?"
+
+
+def test_stop_shows_it_stopped_and_puts_the_question_back(tmp_path: Path) -> None:
+    h = handlers(tmp_path)
+    _, display, pending, *_ = h.start_turn("Who came?", [])
+    messages, _, box, send, _, stop, left = h.stop(pending, display)
+    assert chat.STOPPED in messages[-1]["content"] and "rag-done" in messages[-1]["content"]
+    assert box["value"] == "Who came?" and send["interactive"] and not stop["visible"]
+    assert left is None
+
+
+def test_library_handlers_add_list_and_remove_after_asking(tmp_path: Path) -> None:
     h = handlers(tmp_path)
     listing, choices = h.show_library()
-    assert "The library is empty" in listing and choices["choices"] == []
+    assert "The library is empty" in listing and choices["choices"] == [library.CHOOSE]
+    assert choices["value"] == ""
     upload = tmp_path / "Bridge <b>story.txt"
     upload.write_text(" date 2025-10-01 Velmora opens a bridge\n\nIt is 412 m long.\n")
-    listing, choices, report, cleared = h.add_files([str(upload), str(tmp_path / "x.sh")])
+    script = tmp_path / "x.sh"
+    script.write_text("echo hi\n")
+    listing, choices, report, cleared = h.add_files([str(upload), str(script)])
     assert "Velmora opens a bridge" in listing and cleared is None
-    doc_id = Path(upload_name(upload.name)).stem  # Bridge_b_story_<tag>
-    assert choices["choices"] == [("Velmora opens a bridge (2025-10-01)", doc_id)]
-    assert report.startswith('<div class="rag-ok">added “Velmora opens a bridge”</div>')
+    first, (label, doc_id) = choices["choices"]
+    assert first == library.CHOOSE and label == "Velmora opens a bridge (2025-10-01)"
+    saved = h.settings.uploads_dir / f"{doc_id}.txt"
+    assert report.startswith('<div class="rag-ok">Added “Velmora opens a bridge”.</div>')
     assert '<div class="rag-error">x.sh: unsupported type .sh' in report
-    listing, choices, report = h.remove(doc_id)
-    assert report == '<div class="rag-ok">removed “Velmora opens a bridge”</div>'
-    assert "The library is empty" in listing
-    assert h.remove(None)[2] == '<div class="rag-error">choose an article to remove</div>'
-    assert "is not in the library" in h.remove("gone")[2]
+    row, question, report = h.ask_remove(doc_id)
+    assert row["visible"] and "Remove “Velmora opens a bridge” from the library?" in question
+    assert h.keep() == gr.update(visible=False)
+    assert saved.exists()
+    listing, choices, report, row, removed, undo = h.remove(doc_id, [])
+    assert report == '<div class="rag-ok">Removed “Velmora opens a bridge”.</div>'
+    assert "The library is empty" in listing and not row["visible"] and undo["visible"]
+    assert [r.doc_id for r in removed] == [doc_id] and not saved.exists()
+    listing, choices, report, left, undo = h.undo(removed)
+    assert report == '<div class="rag-ok">Put back “Velmora opens a bridge”.</div>'
+    assert "Velmora opens a bridge" in listing and left == [] and not undo["visible"]
+    assert saved.exists()
+    assert h.ask_remove("")[2] == '<div class="rag-error">Choose an article to remove first.</div>'
+    assert h.remove(None, [])[2] == (
+        '<div class="rag-error">Choose an article to remove first.</div>'
+    )
+    assert "is not in the library" in h.remove("gone", [])[2]
 
 
 def test_web_addresses_are_fetched_listed_and_reported(tmp_path: Path) -> None:
@@ -105,11 +152,12 @@ def test_web_addresses_are_fetched_listed_and_reported(tmp_path: Path) -> None:
         listing, choices, report, box = h.add_from_web(pasted)
     assert "Harbour bridge reopens after two-year repair" in listing and box == ""
     assert [label for label, _ in choices["choices"]] == [
-        "Harbour bridge reopens after two-year repair (2025-03-14)"
+        library.CHOOSE[0],
+        "Harbour bridge reopens after two-year repair (2025-03-14)",
     ]
     assert report == (
-        '<div class="rag-ok">added “Harbour bridge reopens after two-year repair”</div>'
-        f'<div class="rag-error">{site.url("/gone")}: HTTP 404</div>'
+        '<div class="rag-ok">Added “Harbour bridge reopens after two-year repair”.</div>'
+        f'<div class="rag-error">{site.url("/gone")}: HTTP 404.</div>'
     )
     assert "Fetching" in h.fetching()
 
@@ -129,7 +177,7 @@ def test_fetching_runs_in_the_library_queue_never_the_models(tmp_path: Path) -> 
     settings = Settings(data_dir=tmp_path)
     demo = app.build(settings, FakeAnswerer(settings))  # type: ignore[arg-type]
     queues = {(f.name, f.concurrency_id) for f in demo.fns.values() if f.queue}
-    assert ("add_from_web", "library") in queues and ("answer_turn", "model") in queues
+    assert ("add_from_web", "library") in queues and ("answer_turn", "answers") in queues
     assert {f.concurrency_limit for f in demo.fns.values() if f.name == "add_from_web"} == {1}
 
 
@@ -141,7 +189,8 @@ def test_a_broken_store_is_one_line(tmp_path: Path, caplog: pytest.LogCaptureFix
 
     h.store.articles = broken  # type: ignore[method-assign]
     listing, choices = h.show_library()
-    assert listing == render.error_html(chat.GENERIC_ERROR) and choices["choices"] == []
+    assert listing == render.error_html(chat.GENERIC_ERROR)
+    assert choices["choices"] == [library.CHOOSE]
     assert "chroma exploded" in caplog.text
 
 

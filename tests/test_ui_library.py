@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 from fixtures.web.server import LocalSite
-from ui_samples import FakeStore
+from ui_samples import FakeStore, chunk
 
+from rag.articles import Article
 from rag.config import Settings
 from rag.errors import InputError
 from rag.store import ArticleInfo
@@ -112,7 +113,7 @@ def test_removing_an_article_deletes_only_its_upload(tmp_path: Path) -> None:
     assert library.uploaded_file("folder", settings, []) is None
 
 
-def test_remove_article(tmp_path: Path) -> None:
+def test_remove_article_and_undo_from_the_uploads_bytes(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     store = FakeStore()
     upload = tmp_path / "new story.txt"
@@ -120,12 +121,35 @@ def test_remove_article(tmp_path: Path) -> None:
     library.ingest_upload(upload, store, settings)  # type: ignore[arg-type]
     store.docs["seed"] = ArticleInfo("seed", "", None, None, 1)
     saved = settings.uploads_dir / library.upload_name(upload.name)
-    removed = library.remove_article(saved.stem, store, settings)  # type: ignore[arg-type]
-    assert removed == "removed “Velmora opens a bridge”"
-    assert not saved.exists()
-    assert library.remove_article("seed", store, settings) == "removed “seed”"  # type: ignore[arg-type]
+    line, kept = library.remove_article(saved.stem, store, settings)  # type: ignore[arg-type]
+    assert line == "Removed “Velmora opens a bridge”."
+    assert not saved.exists() and kept.data == VELMORA.encode() and kept.name == saved.name
+    report = library.undo(kept, store, settings)  # type: ignore[arg-type]
+    assert report == [("Put back “Velmora opens a bridge”.", True)]
+    assert saved.read_text(encoding="utf-8") == VELMORA and saved.stem in store.docs
+    line, _ = library.remove_article("seed", store, settings)  # type: ignore[arg-type]
+    assert line == "Removed “seed”."
     with pytest.raises(InputError, match="seed is not in the library"):
         library.remove_article("seed", store, settings)  # type: ignore[arg-type]
+
+
+def test_an_article_without_an_upload_is_put_back_from_its_passages(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    store = FakeStore()
+    body = "Velmora opened a glass bridge. It is 412 metres long."
+    store.sync([Article("seed_1", "Glass bridge", "2025-10-01", body, source="Wire")])
+    line, kept = library.remove_article("seed_1", store, settings)  # type: ignore[arg-type]
+    assert line == "Removed “Glass bridge”." and kept.data == b"" and kept.text == body
+    assert (kept.date, kept.source) == ("2025-10-01", "Wire") and "seed_1" not in store.docs
+    assert library.undo(kept, store, settings) == [("Put back “Glass bridge”.", True)]  # type: ignore[arg-type]
+    assert store.docs["seed_1"].title == "Glass bridge"
+
+
+def test_passages_are_laid_over_each_other_by_offset() -> None:
+    text = "One. Two. Three. Four."
+    parts = [(0, 9), (5, 16), (17, 22)]  # overlapping, then after a gap of one space
+    chunks = [chunk(f"d:{i}", text[a:b], start=a, end=b) for i, (a, b) in enumerate(parts)]
+    assert library.rebuilt_text(list(reversed(chunks))) == text
 
 
 def test_article_choices() -> None:
@@ -133,7 +157,11 @@ def test_article_choices() -> None:
         ArticleInfo("a", "Bridge", "2025-10-01", None, 1),
         ArticleInfo("b", "", None, None, 1),
     ]
-    assert library.article_choices(articles) == [("Bridge (2025-10-01)", "a"), ("b (undated)", "b")]
+    assert library.article_choices(articles) == [
+        library.CHOOSE,
+        ("Bridge (2025-10-01)", "a"),
+        ("b (undated)", "b"),
+    ]
 
 
 def test_web_addresses_are_fetched_and_reported_a_line_each(

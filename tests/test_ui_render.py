@@ -366,7 +366,7 @@ def test_abstention_links_its_closest_sentence_and_says_why() -> None:
     assert "<dt>Why it abstained</dt><dd>the answer holds no quantity</dd>" in markup
 
 
-def test_details_show_the_rewritten_query_timings_and_notes() -> None:
+def test_details_show_timings_and_notes_and_the_answer_its_confidence_and_search() -> None:
     markup = render.render_answer(
         answer(
             query="When did Kim Ju Ae arrive?",
@@ -377,14 +377,16 @@ def test_details_show_the_rewritten_query_timings_and_notes() -> None:
             timings_ms={"rewrite": 500.0, "retrieve": 100.0, "ttft": 1500.0, "total": 4000.0},
         )
     )
-    details = markup.partition('<details class="rag-meta"><summary>Details</summary><dl>')[2]
-    assert details.startswith("<dt>Searched for</dt><dd>“When did Kim Ju Ae arrive?”</dd>")
+    shown, _, details = markup.partition('<details class="rag-meta"><summary>Details</summary><dl>')
+    # confidence and the searched follow-up stand under the answer, outside the details
+    assert '<p class="rag-confidence">Confidence: likely right, 74%</p>' in shown
+    assert '<p class="rag-searched">Searched for: “When did Kim Ju Ae arrive?”</p>' in shown
+    assert details.startswith("<dt>Time</dt>")
     assert (
         "<dt>Time</dt><dd>rewrite 500 ms · retrieve 100 ms · first token 1.5 s · total 4.0 s</dd>"
     ) in details
     assert "<dt>Tokens</dt><dd>prompt 1000 · completion 40</dd>" in details
     assert "<dt>Model</dt><dd>model.gguf</dd>" in details
-    assert "<dt>Confidence</dt><dd>74% (estimated chance it is right)</dd>" in details
     assert (
         "<dt>Notes</dt><dd>1 lower-ranked passage(s) left out to fit the model&#39;s context "
         "window<br>1 sentence(s) removed: no source backs them<br>"
@@ -448,3 +450,31 @@ def test_report_lines() -> None:
         '<div class="rag-ok">added “A”</div><div class="rag-error">b.sh: unsupported</div>'
     )
     assert render.report_html([]) == ""
+
+
+@pytest.mark.parametrize(
+    ("confidence", "words"),
+    [
+        (0.81, "likely right, 81%"),
+        (0.95, "very likely right, 95%"),
+        (0.895, "very likely right, 90%"),  # the band of the number shown
+        (0.7, "likely right, 70%"),
+        (0.5, "uncertain, 50%"),
+        (0.3, "doubtful, 30%"),
+    ],
+)
+def test_confidence_in_words_and_number(confidence: float, words: str) -> None:
+    assert render.confidence_words(confidence) == words
+
+
+def test_other_passages_in_score_order_and_closest_ones_collapsed() -> None:
+    low, high, mid = (chunk(f"{d}:0", text=f"Passage {d}.") for d in ("low", "high", "mid"))
+    retrieved = [Hit(low, 1, 0.03, 0.3), Hit(high, 2, 0.02, 0.9), Hit(mid, 3, 0.01, 0.6)]
+    markup = render.render_answer(answer(text="Kim came.", retrieved=retrieved))
+    order = [markup.index(f"Passage {d}.") for d in ("high", "mid", "low")]
+    assert order == sorted(order)
+    declined = render.render_answer(
+        answer(text="The articles don't say.", abstained=True, retrieved=retrieved)
+    )
+    assert '<details class="rag-other rag-closest"><summary>Closest passages found (3)' in declined
+    assert "Confidence" not in declined

@@ -3,6 +3,8 @@ no browser, no store, no model."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -21,8 +23,8 @@ TEXT = f"Kim arrived on Tuesday with Kim Ju Ae. {EVIL} Xi hosted him."
 def chunk(chunk_id: str, text: str = TEXT, **extra: Any) -> Chunk:
     doc_id = chunk_id.split(":")[0]
     fields = {"title": f"Title of {doc_id}", "date": "2025-09-04", "source": None, "url": None}
-    fields |= extra
-    return Chunk(chunk_id, doc_id, position=0, start=0, end=len(text), text=text, **fields)
+    fields |= {"start": 0, "end": len(text)} | extra
+    return Chunk(chunk_id, doc_id, position=0, text=text, **fields)
 
 
 def citation(marker: int, c: Chunk, quote: str) -> Citation:
@@ -65,6 +67,7 @@ class FakeStore:
 
     def __init__(self) -> None:
         self.docs: dict[str, ArticleInfo] = {}
+        self.texts: dict[str, Chunk] = {}  # each article as one passage
 
     def articles(self) -> list[ArticleInfo]:
         return list(self.docs.values())
@@ -73,18 +76,26 @@ class FakeStore:
         added = [a.doc_id for a in articles if a.doc_id not in self.docs]
         for a in articles:
             self.docs[a.doc_id] = ArticleInfo(a.doc_id, a.title, a.date, a.source, 1)
+            self.texts[f"{a.doc_id}:0"] = chunk(
+                f"{a.doc_id}:0", a.text, title=a.title, date=a.date, source=a.source, url=a.url
+            )
         return SyncReport(added, [a.doc_id for a in articles if a.doc_id not in added], [], [])
 
     def remove(self, doc_id: str) -> bool:
         return self.docs.pop(doc_id, None) is not None
 
+    def chunks(self, ids: list[str]) -> list[Chunk]:
+        return [self.texts[i] for i in ids if i in self.texts]
+
 
 class FakeAnswerer:
     """The part of `Answerer` the chat uses: events as rag.answer yields them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, pause: float = 0.0) -> None:
         self.settings = settings
         self.store = FakeStore()
+        self.pause = pause  # seconds the search takes
+        self.closed = threading.Event()  # set when an answer's events were closed unfinished
 
     def validate(self, question: str) -> str:
         if len(question) > self.settings.max_question_chars:
@@ -92,7 +103,15 @@ class FakeAnswerer:
         return question
 
     def stream(self, question: str, history: Sequence[Any] = ()) -> Iterator[Any]:
-        yield Status("searching", query=question)
+        try:
+            yield Status("searching", query=question)
+            time.sleep(self.pause)
+            yield from self.rest()
+        except GeneratorExit:
+            self.closed.set()
+            raise
+
+    def rest(self) -> Iterator[Any]:
         yield Status("reading", sources=2)
         yield Status("writing")
         for word in ["Kim ", "came ", "[1]."]:

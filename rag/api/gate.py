@@ -2,10 +2,12 @@
 
 Contract: `Gate.reserve()` takes a place in the queue at once, or raises `Busy` when
 `max_waiting` answers already wait; the `Ticket` then waits for the turn (`wait`, which gives up
-when its `cancelled` event is set) and holds it until `close()` (idempotent; it also gives back
-a place never used). `GatedAnswerer` is an `Answerer` whose `stream` takes its turn this way, so
-the browser chat and the API, sharing one, never interleave their model calls; `ungated` is the
-plain stream for a caller that holds a ticket itself.
+when its `cancelled` event is set; turns go in the order places were reserved) and holds it
+until `close()` (idempotent; it also gives back a place never used). Read-only counts for a
+waiting user: `Gate.queued` (answers made or waiting now), `Ticket.ahead` (answers before it).
+`GatedAnswerer` is an `Answerer` whose `stream` takes its turn this way, so the browser chat and
+the API, sharing one, never interleave their model calls; `ungated` is the plain stream for a
+caller that holds a ticket itself.
 Knows nothing about HTTP or Gradio.
 """
 
@@ -30,32 +32,63 @@ class Busy(RagError):
 
 
 class Gate:
-    """One turn at a time; at most `max_waiting` tickets wait for it."""
+    """One turn at a time, taken in the order the places were reserved; at most `max_waiting`
+    tickets wait for it."""
 
     def __init__(self, max_waiting: int = MAX_WAITING) -> None:
         self.max_waiting = max_waiting
-        self._turn = threading.Lock()
-        self._count = threading.Lock()
-        self._waiting = 0
+        self._changed = threading.Condition()
+        self._queue: list[Ticket] = []  # waiting tickets, oldest first
+        self._holder: Ticket | None = None
 
     @property
     def waiting(self) -> int:
-        return self._waiting
+        return len(self._queue)
+
+    @property
+    def queued(self) -> int:
+        """Answers being made or waiting: how many a question reserved now would wait for."""
+        with self._changed:
+            return len(self._queue) + (self._holder is not None)
 
     def reserve(self) -> Ticket:
         """A place in the queue; Busy when it is full."""
-        with self._count:
-            if self._waiting >= self.max_waiting:
+        with self._changed:
+            if len(self._queue) >= self.max_waiting:
                 raise Busy(
-                    f"the server is busy: {self._waiting} questions are waiting; "
+                    f"the server is busy: {len(self._queue)} questions are waiting; "
                     "try again in a minute"
                 )
-            self._waiting += 1
-        return Ticket(self)
+            ticket = Ticket(self)
+            self._queue.append(ticket)
+        return ticket
 
-    def _leave_queue(self) -> None:
-        with self._count:
-            self._waiting -= 1
+    def _ahead(self, ticket: Ticket) -> int:
+        with self._changed:
+            if ticket not in self._queue:
+                return 0
+            return self._queue.index(ticket) + (self._holder is not None)
+
+    def _take(self, ticket: Ticket, cancelled: threading.Event | None) -> bool:
+        """Block until `ticket` is first and the turn is free (True), or `cancelled` is set
+        (False: its place is given back)."""
+        with self._changed:
+            while self._holder is not None or self._queue[0] is not ticket:
+                if cancelled is not None and cancelled.is_set():
+                    self._leave(ticket)
+                    return False
+                self._changed.wait(POLL_SECONDS)
+            self._queue.pop(0)
+            self._holder = ticket
+            return True
+
+    def _leave(self, ticket: Ticket) -> None:
+        with self._changed:
+            if self._holder is ticket:
+                self._holder = None
+            elif ticket in self._queue:
+                self._queue.remove(ticket)
+            self._changed.notify_all()
 
 
 class Ticket:
@@ -67,26 +100,27 @@ class Ticket:
         self._since = time.monotonic()
         self.waited_ms = 0.0  # time spent waiting for the turn
 
+    @property
+    def ahead(self) -> int:
+        """Answers to be made before this ticket's turn (0 once it holds the turn)."""
+        return self._gate._ahead(self) if self._state == "waiting" else 0
+
     def wait(self, cancelled: threading.Event | None = None) -> bool:
         """Block until this ticket's turn (True), or until `cancelled` is set (False, and the
         place is given back)."""
         if self._state != "waiting":
             return self._state == "held"
-        while not self._gate._turn.acquire(timeout=POLL_SECONDS):
-            if cancelled is not None and cancelled.is_set():
-                self.close()
-                return False
+        if not self._gate._take(self, cancelled):
+            self._state = "closed"
+            return False
         self.waited_ms = (time.monotonic() - self._since) * 1000
         self._state = "held"
-        self._gate._leave_queue()
         return True
 
     def close(self) -> None:
         """Give back the turn, or the place in the queue."""
-        if self._state == "held":
-            self._gate._turn.release()
-        elif self._state == "waiting":
-            self._gate._leave_queue()
+        if self._state != "closed":
+            self._gate._leave(self)
         self._state = "closed"
 
 

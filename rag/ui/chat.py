@@ -1,31 +1,36 @@
 """The conversation's logic, apart from its layout: answers streamed as HTML, the history kept
-for follow-ups, the count of running generations, and errors as one line.
+for follow-ups, the question's length against its limit, confidence in words, and errors as
+one line.
 
-Contract: `stream_answer` turns `Answerer.stream`'s events into (message HTML, final Answer or
-None) pairs: a status line worded from each `Status` stage and its numbers, the draft redrawn
-at most every STREAM_INTERVAL seconds, then the checked answer. Earlier turns are kept as
-plain text without [n] markers, as the model is given them. A RagError is shown as its
-message; any other exception is logged here with its traceback and shown as GENERIC_ERROR.
+Contract: `stream_answer` turns an `AnswerRun`'s progress (rag.ui.worker) into (message HTML,
+final Answer or None) pairs: while waiting, the questions ahead; then a status line worded from
+each `Status` stage, with the seconds since the question was asked (redrawn when the second
+changes); the draft redrawn at most every STREAM_INTERVAL seconds; then the checked answer.
+Earlier turns are kept as plain text without [n] markers, as the model is given them. A
+RagError is shown as its message, a sentence; any other exception is logged here with its
+traceback and shown as GENERIC_ERROR. `length_note` is the live count under the question box;
+`too_long` the sentence refusing a question over the limit, counted as rag.answer counts it
+(white space collapsed).
 Knows nothing about Gradio, nor how answers are made beyond rag.answer's events and `Answer`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterator
 
-from rag.answer import Answer, Answerer, Stage, Status, Token
+from rag.answer import Answer, Stage
 from rag.errors import RagError
 from rag.text import strip_citation_markers
 from rag.ui.render import render_answer, streaming_html
+from rag.ui.worker import AnswerRun, Progress
 
 log = logging.getLogger(__name__)
 
 STREAM_INTERVAL = 0.1  # seconds between two redraws of a streaming draft
 GENERIC_ERROR = "Something went wrong on the server; the details are in its log."
-QUEUED = "Another question is being answered; yours is queued and starts next."
+STOPPED = "Stopped. Your question is back in the box."
 STAGES: dict[Stage, str] = {
     "rewriting": "Reading the conversation…",
     "searching": "Searching the articles…",
@@ -33,37 +38,54 @@ STAGES: dict[Stage, str] = {
     "writing": "Writing…",
     "checking": "Checking every sentence against its sources…",
 }
+_PLAIN_WORD = re.compile(r"[a-z]+(?:[\s,;]|$)")  # a first word that is a plain word
 _CLOSING = tuple(".,;:!?")  # punctuation a removed marker stood before: "came [1]." is "came."
 
 Message = dict[str, str]  # one chat message as shown: role and HTML content
 Turn = dict[str, str]  # one turn of the conversation: role and plain text
 
 
-class Activity:
-    """How many generations are running, to tell a waiting user why."""
+def sentence(text: str) -> str:
+    """`text` as a sentence: a capital first letter when it starts with a plain word (never a
+    file name or an address), and a full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    if _PLAIN_WORD.match(text):
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running = 0
 
-    @property
-    def busy(self) -> bool:
-        return self._running > 0
+def counted(question: str) -> int:
+    """The question's length as the answerer counts it: white space collapsed."""
+    return len(" ".join(question.split()))
 
-    def __enter__(self) -> Activity:
-        with self._lock:
-            self._running += 1
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._running -= 1
+def length_note(question: str | None, limit: int) -> str:
+    """The live count under the question box: "120 / 2,000 characters"."""
+    return f"{counted(question or ''):,} / {limit:,} characters"
+
+
+def too_long(question: str, limit: int) -> str | None:
+    """The sentence refusing a question over the limit; None when it fits."""
+    n = counted(question)
+    if n <= limit:
+        return None
+    return (
+        f"Your question is {n:,} characters long and the limit is {limit:,}: "
+        f"shorten it by {n - limit:,} to ask it."
+    )
+
+
+def ahead_text(ahead: int) -> str:
+    """ "1 question ahead of yours"."""
+    return f"{ahead} question{'' if ahead == 1 else 's'} ahead of yours…"
 
 
 def friendly(exc: BaseException) -> str:
     """A one-line message for an exception; unexpected ones are logged with their traceback."""
     if isinstance(exc, RagError):
-        return str(exc)
+        return sentence(str(exc))
     log.error("unexpected error", exc_info=exc)
     return GENERIC_ERROR
 
@@ -71,7 +93,9 @@ def friendly(exc: BaseException) -> str:
 def stage_text(stage: Stage, sources: int = 0) -> str:
     """The status line for a pipeline stage."""
     if stage == "reading" and sources:
-        return f"Reading {sources} source{'' if sources == 1 else 's'}…"
+        # the model reads the best of the passages found; the answer lists them all
+        best = "most relevant passage" if sources == 1 else f"{sources} most relevant passages"
+        return f"Reading the {best} found…"
     return STAGES.get(stage, f"{stage.capitalize()}…")
 
 
@@ -93,21 +117,29 @@ def history_turns(answer: Answer) -> list[Turn]:
     ]
 
 
+def progress_text(progress: Progress) -> str:
+    """The status line of an answer being made: the questions ahead, or the stage."""
+    if progress.status is None:
+        return ahead_text(progress.ahead) if progress.ahead else STAGES["searching"]
+    return stage_text(progress.status.stage, progress.sources)
+
+
 def stream_answer(
-    answerer: Answerer, question: str, history: Sequence[Turn], interval: float = STREAM_INTERVAL
+    run: AnswerRun, interval: float = STREAM_INTERVAL
 ) -> Iterator[tuple[str, Answer | None]]:
-    """(message HTML, final Answer or None) pairs: status and draft while the answer is made,
-    at most one draft redraw per `interval`, then the rendered final answer."""
-    status, draft, shown = STAGES["searching"], "", 0.0
-    for event in answerer.stream(question, list(history)):
-        if isinstance(event, Status):
-            status = stage_text(event.stage, event.sources)
-        elif isinstance(event, Token):
-            draft += event.text
-            if time.monotonic() - shown < interval:
-                continue
-        elif isinstance(event, Answer):
-            yield render_answer(event), event
+    """(message HTML, final Answer or None) pairs: the status with the seconds waited, and the
+    draft redrawn at most once per `interval`, then the rendered final answer."""
+    shown: tuple[str, int, int] | None = None  # (status, whole seconds, draft length) drawn
+    drawn_at = 0.0
+    for progress in run.watch():
+        if progress.answer is not None:
+            yield render_answer(progress.answer), progress.answer
             return
-        shown = time.monotonic()
-        yield streaming_html(status, draft), None
+        status, seconds = progress_text(progress), int(progress.elapsed)
+        now = (status, seconds, len(progress.draft))
+        if now == shown:
+            continue
+        if shown and now[:2] == shown[:2] and progress.elapsed - drawn_at < interval:
+            continue  # only the draft grew, and it was drawn a moment ago
+        shown, drawn_at = now, progress.elapsed
+        yield streaming_html(status, progress.draft, seconds), None

@@ -18,19 +18,25 @@ import gradio as gr
 from rag.config import Settings
 from rag.ui import library, render
 from rag.ui.chat import (
-    QUEUED,
     STAGES,
-    Activity,
+    STOPPED,
     Message,
     Turn,
+    ahead_text,
     friendly,
     history_turns,
+    length_note,
+    sentence,
     stream_answer,
+    too_long,
 )
+from rag.ui.worker import AnswerRun, turns
 
 if TYPE_CHECKING:
     from rag.answer import Answerer
     from rag.store import Store
+
+CHOOSE_FIRST = "Choose an article to remove first."
 
 
 class Handlers:
@@ -40,57 +46,85 @@ class Handlers:
         self.settings = settings
         self.answerer = answerer
         self.store: Store = answerer.store
-        self.activity = Activity()
+        self.gate, self.events = turns(answerer)
+
+    def count(self, question: str | None) -> str:
+        """Output: the live count under the question box, marked when over the limit."""
+        limit = self.settings.max_question_chars
+        return render.count_html(length_note(question, limit), too_long(question or "", limit))
 
     def start_turn(self, question: str | None, display: list[Message]) -> tuple[Any, ...]:
-        """Show the question at once, with a status or queue line, or its error. Outputs:
-        chatbot, display, pending question (None when there is nothing to answer), textbox,
-        send button, new-chat button (both locked while the answer is made)."""
+        """Show the question at once, with a status or queue line, or why it is refused (the
+        question then stays in the box). Outputs: chatbot, display, pending question (None when
+        there is nothing to answer), textbox, send button, new-chat button (both locked while
+        the answer is made), stop button (shown while it is made)."""
         text = (question or "").strip()
         if not text:
-            return gr.skip(), gr.skip(), None, gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), None, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         display = [*display, {"role": "user", "content": render.question_html(text)}]
-        pending: str | None = None
+        refused = too_long(text, self.settings.max_question_chars)
         try:
-            pending = self.answerer.validate(text)
-            reply = render.status_html(QUEUED if self.activity.busy else STAGES["searching"])
+            if refused is None:
+                self.answerer.validate(text)
         except Exception as exc:
-            reply = render.error_html(friendly(exc))
-        display.append({"role": "assistant", "content": reply})
-        idle = pending is None
-        return (
-            display,
-            display,
-            pending,
-            gr.update(value="", interactive=idle),
-            gr.update(interactive=idle),
-            gr.update(interactive=idle),
-        )
+            refused = friendly(exc)
+        if refused is not None:
+            display.append({"role": "assistant", "content": render.error_html(refused)})
+            return display, display, None, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        ahead = self.gate.queued
+        status = ahead_text(ahead) if ahead else STAGES["searching"]
+        display.append({"role": "assistant", "content": render.status_html(status)})
+        locked = gr.update(interactive=False)
+        return display, display, text, "", locked, locked, gr.update(visible=True)
 
     def answer_turn(
         self, pending: str | None, display: list[Message], history: list[Turn]
-    ) -> Iterator[tuple[list[Message], list[Message], list[Turn]]]:
-        """Stream the answer into the last message. Outputs: chatbot, display, history."""
+    ) -> Iterator[tuple[list[Message], list[Message], list[Turn], str | None]]:
+        """Stream the answer into the last message. Outputs: chatbot, display, history, pending
+        question (None once answered; kept when refused or failed, to go back in the box)."""
         if pending is None:
-            yield display, display, history
+            yield display, display, history, None
             return
-        with self.activity:
-            try:
-                for message, final in stream_answer(self.answerer, pending, history):
-                    display = [*display[:-1], {"role": "assistant", "content": message}]
-                    if final is not None:
-                        history = [*history, *history_turns(final)]
-                    yield display, display, history
-            except Exception as exc:
-                failed = {"role": "assistant", "content": render.error_html(friendly(exc))}
-                display = [*display[:-1], failed]
-                yield display, display, history
+        try:
+            run = AnswerRun(self.gate, self.events, pending, history)
+        except Exception as exc:  # the queue is full
+            display = self._failed(exc, display)
+            yield display, display, history, pending
+            return
+        try:
+            for message, final in stream_answer(run):
+                display = [*display[:-1], {"role": "assistant", "content": message}]
+                if final is not None:
+                    history, pending = [*history, *history_turns(final)], None
+                yield display, display, history, pending
+        except Exception as exc:
+            display = self._failed(exc, display)
+            yield display, display, history, pending
+        finally:  # also when the page stops the answer: its generation ends at once
+            run.cancel()
 
     @staticmethod
-    def end_turn() -> tuple[Any, Any, Any, None]:
-        """Outputs: textbox, send button, new-chat button, pending question."""
+    def _failed(exc: Exception, display: list[Message]) -> list[Message]:
+        """The chat with its last message replaced by the error's line."""
+        return [*display[:-1], {"role": "assistant", "content": render.error_html(friendly(exc))}]
+
+    @staticmethod
+    def end_turn(pending: str | None) -> tuple[Any, Any, Any, Any, None]:
+        """Unlock the page; a question left unanswered goes back in the box. Outputs: textbox,
+        send button, new-chat button, stop button, pending question."""
         unlocked = gr.update(interactive=True)
-        return unlocked, unlocked, unlocked, None
+        box = unlocked if pending is None else gr.update(value=pending, interactive=True)
+        return box, unlocked, unlocked, gr.update(visible=False), None
+
+    @classmethod
+    def stop(cls, pending: str | None, display: list[Message]) -> tuple[Any, ...]:
+        """Stop the answer being made (its event is cancelled, which closes the generation) and
+        put the question back in the box. Outputs: chatbot, display, textbox, send button,
+        new-chat button, stop button, pending question."""
+        if pending is not None and display:
+            stopped = {"role": "assistant", "content": render.status_html(STOPPED, done=True)}
+            display = [*display[:-1], stopped]
+        return display, display, *cls.end_turn(pending)
 
     @staticmethod
     def new_chat() -> tuple[list[Message], list[Message], list[Turn]]:
@@ -102,13 +136,14 @@ class Handlers:
         return str(value.get("text", "")) if isinstance(value, dict) else str(value)
 
     def show_library(self) -> tuple[str, Any]:
-        """Outputs: the article list, the removal choices."""
+        """Outputs: the article list, the removal choices (none chosen)."""
+        none = library.CHOOSE[1]
         try:
             articles = self.store.articles()
         except Exception as exc:
-            return render.error_html(friendly(exc)), gr.update(choices=[], value=None)
+            return render.error_html(friendly(exc)), gr.update(choices=[library.CHOOSE], value=none)
         choices = library.article_choices(articles)
-        return render.library_html(articles), gr.update(choices=choices, value=None)
+        return render.library_html(articles), gr.update(choices=choices, value=none)
 
     def add_files(self, files: list[str] | str | None) -> tuple[str, Any, str, None]:
         """Outputs: the article list, the removal choices, the report, the cleared upload."""
@@ -119,7 +154,7 @@ class Handlers:
                 report += library.ingest_upload(Path(path), self.store, self.settings)
             except Exception as exc:
                 report.append((friendly(exc), False))
-        return *self.show_library(), render.report_html(report), None
+        return *self.show_library(), reported(report), None
 
     def add_from_web(self, text: str | None) -> tuple[str, Any, str, Any]:
         """Fetch and ingest what the pasted addresses serve (in the library's turn, never the
@@ -130,19 +165,58 @@ class Handlers:
         except Exception as exc:
             report = [(friendly(exc), False)]
         cleared = "" if any(ok for _, ok in report) else gr.skip()
-        return *self.show_library(), render.report_html(report), cleared
+        return *self.show_library(), reported(report), cleared
 
     @staticmethod
     def fetching() -> str:
         """Output: the report, saying that the pages are being fetched."""
         return render.status_html("Fetching…")
 
-    def remove(self, doc_id: str | None) -> tuple[str, Any, str]:
-        """Outputs: the article list, the removal choices, the report."""
-        line, ok = "choose an article to remove", False
+    @staticmethod
+    def adding() -> str:
+        """Output: the report, saying that the uploads are being added."""
+        return render.status_html("Adding…")
+
+    def ask_remove(self, doc_id: str | None) -> tuple[Any, Any, str]:
+        """Ask before removing. Outputs: the confirmation row, its question, the report."""
+        if not doc_id:
+            return gr.update(visible=False), gr.skip(), reported([(CHOOSE_FIRST, False)])
+        titles = {a.doc_id: a.title for a in self.store.articles()}
+        title = titles.get(doc_id) or doc_id
+        return gr.update(visible=True), render.confirm_html(title), ""
+
+    @staticmethod
+    def keep() -> Any:
+        """Output: the confirmation row, hidden."""
+        return gr.update(visible=False)
+
+    def remove(self, doc_id: str | None, removed: list[library.Removed]) -> tuple[Any, ...]:
+        """Remove the chosen article, kept for an undo. Outputs: the article list, the removal
+        choices, the report, the confirmation row, the removed articles, the undo button."""
+        line, ok = CHOOSE_FIRST, False
         if doc_id:
             try:
-                line, ok = library.remove_article(doc_id, self.store, self.settings), True
+                line, kept = library.remove_article(doc_id, self.store, self.settings)
+                removed, ok = [*removed, kept], True
             except Exception as exc:
                 line = friendly(exc)
-        return *self.show_library(), render.report_html([(line, ok)])
+        hidden = gr.update(visible=False)
+        shown = reported([(line, ok)])
+        return *self.show_library(), shown, hidden, removed, gr.update(visible=bool(removed))
+
+    def undo(self, removed: list[library.Removed]) -> tuple[Any, ...]:
+        """Put back the article removed last. Outputs: the article list, the removal choices,
+        the report, the removed articles left, the undo button."""
+        if not removed:
+            return *self.show_library(), "", [], gr.update(visible=False)
+        *rest, last = removed
+        try:
+            report = library.undo(last, self.store, self.settings)
+        except Exception as exc:
+            report, rest = [(friendly(exc), False)], removed
+        return *self.show_library(), reported(report), rest, gr.update(visible=bool(rest))
+
+
+def reported(report: library.Report) -> str:
+    """A report's lines as sentences, in HTML."""
+    return render.report_html([(sentence(line), ok) for line, ok in report])

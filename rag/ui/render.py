@@ -31,12 +31,16 @@ if TYPE_CHECKING:
     from rag.answer import Answer
     from rag.chunk import Chunk
     from rag.cite import Citation
+    from rag.retrieve import Hit
     from rag.store import ArticleInfo
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CLOSEST_PASSAGES = 3  # passages shown with an abstention
 POPOVER_CONTEXT = 160  # characters of the passage shown around a quote in a marker's popover
 QUESTION_LIMIT = 600  # characters of a question shown in the chat
+# (lowest percentage, words): an answer's estimated chance of being right, as the page says it
+CONFIDENCE_BANDS = ((90, "very likely right"), (70, "likely right"), (50, "uncertain"))
+LOW_CONFIDENCE = "doubtful"  # under the lowest band
 _MARKER = re.compile(r"\[(\d+)\]")  # one citation marker, linked to its citation
 _BREAK = re.compile(r"[ \t]*\n\s*")  # a line break in text, with the blank space around it
 _SOURCE_BREAK = re.compile(r"\n\s*")  # a line break in a template file, with the indentation
@@ -138,6 +142,19 @@ def dating(answer: Answer) -> list[str]:
     return notes
 
 
+def confidence_words(confidence: float) -> str:
+    """ "likely right, 81%": the band's words (CONFIDENCE_BANDS, by the rounded percentage,
+    so words and number always agree) and the percentage."""
+    percent = round(confidence * 100)
+    words = next((w for low, w in CONFIDENCE_BANDS if percent >= low), LOW_CONFIDENCE)
+    return f"{words}, {percent}%"
+
+
+def by_score(hits: Sequence[Hit]) -> list[Hit]:
+    """Passages, the most similar to the query first."""
+    return sorted(hits, key=lambda h: -h.similarity)
+
+
 def first_line(message: str) -> str:
     """The first non-blank line of a message ("error" when there is none)."""
     return next((ln for ln in message.splitlines() if ln.strip()), "error").strip()
@@ -159,7 +176,6 @@ def _environment() -> Environment:
         extensions=[_Joined],
     )
     env.filters["breaks"] = _BREAK.split
-    env.filters["percent"] = "{:.0%}".format
     env.globals.update(outlet=outlet, excerpt=excerpt, highlight=highlight, link=web_link)
     return env
 
@@ -176,20 +192,30 @@ def render_answer(answer: Answer) -> str:
         parts=linked_parts(answer.text, answer.citations),
         dating=dating(answer),
         copies={h.chunk.chunk_id: h.copies for h in answer.retrieved},
-        others=[h for h in answer.retrieved if h.chunk.chunk_id not in cited],
-        closest=sorted(answer.retrieved, key=lambda h: h.rank)[:CLOSEST_PASSAGES],
+        others=by_score([h for h in answer.retrieved if h.chunk.chunk_id not in cited]),
+        closest=by_score(sorted(answer.retrieved, key=lambda h: h.rank)[:CLOSEST_PASSAGES]),
+        confidence=None if answer.confidence is None else confidence_words(answer.confidence),
+        searched=answer.query if answer.query.strip() != answer.question.strip() else None,
         timing=timing(answer.timings_ms),
         notes=[*answer.notes, *(f"removed: “{s}”" for s in answer.removed)],
     )
 
 
-def status_html(status: str) -> str:
-    return _template("status.html").render(status=status)
+def status_html(status: str, seconds: int = 0, done: bool = False) -> str:
+    """A status line (`done`: a final one, such as "Stopped.", without the busy sign)."""
+    return _template("status.html").render(status=status, seconds=seconds, done=done)
 
 
-def streaming_html(status: str, draft: str) -> str:
-    """The status line above the draft streamed so far."""
-    return _template("streaming.html").render(status=status, draft=draft)
+def count_html(note: str, refusal: str | None) -> str:
+    """The live count under the question box, and why the question is refused when it is."""
+    return _template("count.html").render(note=note, refusal=refusal)
+
+
+def streaming_html(status: str, draft: str, seconds: int = 0) -> str:
+    """The status line, with the seconds since the question was asked, above the draft."""
+    return _template("streaming.html").render(
+        status=status, draft=draft, seconds=seconds, done=False
+    )
 
 
 def error_html(message: str) -> str:
@@ -210,6 +236,11 @@ def library_html(articles: Sequence[ArticleInfo]) -> str:
 def report_html(report: Sequence[tuple[str, bool]]) -> str:
     """(line, success) pairs, one line each."""
     return _template("report.html").render(report=report)
+
+
+def confirm_html(title: str) -> str:
+    """The question asked before an article is removed."""
+    return _template("confirm.html").render(title=title)
 
 
 def header_html(title: str, subtitle: str) -> str:
