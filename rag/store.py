@@ -1,9 +1,16 @@
 """Keeps chunks and their embeddings in a Chroma collection (embedded on disk, or a Chroma server).
 
 Contract: cosine distance, telemetry off, our own embeddings (Chroma's default embedding
-function is never used), deterministic chunk ids written with upsert. Syncing an article
-whose fingerprint is unchanged writes nothing; a changed article gets its new chunks
-upserted before its stale ones are deleted, so a reader never sees it missing. The collection
+function is never used), deterministic chunk ids written with upsert. Every chunk carries its
+article's version (a hash of the article's fingerprint, `chunk_chars`, `chunk_overlap` and the
+embedder's name) and the number of chunks that version has. A version is complete when the
+store holds that many chunks of it; readers (`articles`, `all_chunks`, `chunks`, `search`) see
+only complete versions, so an article cut short by a crash is never shown as complete, and
+syncing counts an article unchanged only when its one complete version is the current one (so
+new chunking settings chunk every article again, and a crash is repaired by the next sync). An
+article is written in one upsert when it fits the client's batch limit; a changed article gets
+its new chunks upserted before its stale ones are deleted, so a reader never sees it missing
+(one too large for one upsert is hidden while it is written). The collection
 records the embedder that built it and refuses queries made with another one, and a revision
 that changes on every write so that derived indexes know when to rebuild. Writes made by
 another process sharing the store are seen at the next search: embedded Chroma keeps a
@@ -26,6 +33,15 @@ from rag.chunk import Chunk, split_article
 from rag.config import Settings
 from rag.embed import Embedder, get_embedder
 from rag.errors import StoreError
+from rag.stored import (
+    Version,
+    article_version,
+    chunks_of,
+    complete_of,
+    from_stored,
+    metadata,
+    version_of,
+)
 
 
 @dataclass(frozen=True)
@@ -52,41 +68,6 @@ class SyncReport:
 def embedding_text(chunk: Chunk) -> str:
     """What the embedder sees: the title gives every chunk its story's context."""
     return f"{chunk.title}\n{chunk.text}"
-
-
-def _metadata(chunk: Chunk, fingerprint: str) -> dict[str, Any]:
-    meta = {
-        "doc_id": chunk.doc_id,
-        "title": chunk.title,
-        "date": chunk.date,
-        "source": chunk.source,
-        "url": chunk.url,
-        "position": chunk.position,
-        "start": chunk.start,
-        "end": chunk.end,
-        "fingerprint": fingerprint,
-    }
-    return {k: v for k, v in meta.items() if v is not None}
-
-
-def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(
-        chunk_id=chunk_id,
-        doc_id=meta["doc_id"],
-        title=meta.get("title", ""),
-        date=meta.get("date"),
-        position=int(meta.get("position", 0)),
-        start=int(meta.get("start", 0)),
-        end=int(meta.get("end", len(text))),
-        text=text,
-        source=meta.get("source"),
-        url=meta.get("url"),
-    )
-
-
-def _chunks_of(got: Any) -> list[Chunk]:
-    rows = zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-    return [_chunk(i, d, m) for i, d, m in rows]
 
 
 _CLIENTS: dict[tuple[str, str], Any] = {}  # one client a (chroma_url, path) in a process
@@ -199,12 +180,21 @@ class Store:
     def count(self) -> int:
         return self._collection.count()
 
-    def _fingerprints(self) -> dict[str, set[str]]:
-        got = self._collection.get(include=["metadatas"])
-        prints: dict[str, set[str]] = {}
-        for meta in got["metadatas"] or []:
-            prints.setdefault(meta["doc_id"], set()).add(str(meta.get("fingerprint")))
-        return prints
+    def _versions(self) -> tuple[dict[str, set[str]], set[Version]]:
+        """Each article's stored versions, and the complete ones."""
+        metas = self._collection.get(include=["metadatas"])["metadatas"] or []
+        versions: dict[str, set[str]] = {}
+        for meta in metas:
+            versions.setdefault(meta["doc_id"], set()).add(version_of(meta)[1])
+        return versions, complete_of(metas)
+
+    def _complete_of(self, doc_ids: Iterable[str]) -> set[Version]:
+        """The complete versions of these articles."""
+        wanted = sorted(set(doc_ids))
+        if not wanted:
+            return set()
+        got = self._collection.get(where={"doc_id": {"$in": wanted}}, include=["metadatas"])
+        return complete_of(got["metadatas"] or [])
 
     def sync(
         self,
@@ -214,17 +204,19 @@ class Store:
     ) -> SyncReport:
         """Make the collection hold exactly these articles' current chunks (others stay
         unless `prune`)."""
-        existing = self._fingerprints()
+        existing, complete = self._versions()
         added, updated, unchanged = [], [], []
         seen: set[str] = set()
         for article in articles:
             seen.add(article.doc_id)
-            old = existing.get(article.doc_id)
-            if old == {article.fingerprint}:
+            version = article_version(article, self.settings, self.embedder.name)
+            old = existing.get(article.doc_id, set())
+            if old == {version} and (article.doc_id, version) in complete:
                 unchanged.append(article.doc_id)
             else:
-                self._write(article)
-                (updated if old else added).append(article.doc_id)
+                self._write(article, version)
+                shown = any((article.doc_id, v) in complete for v in old)
+                (updated if shown else added).append(article.doc_id)
             if progress:
                 progress(article)
         removed = sorted(set(existing) - seen) if prune else []
@@ -234,7 +226,7 @@ class Store:
             self._bump_revision()
         return SyncReport(added, updated, unchanged, removed)
 
-    def _write(self, article: Article) -> None:
+    def _write(self, article: Article, version: str) -> None:
         chunks = split_article(article, self.settings.chunk_chars, self.settings.chunk_overlap)
         vectors = self.embedder.encode([embedding_text(c) for c in chunks])
         batch = self._client.get_max_batch_size()
@@ -244,7 +236,7 @@ class Store:
                 ids=[c.chunk_id for c in part],
                 embeddings=vectors[i : i + batch],
                 documents=[c.text for c in part],
-                metadatas=[_metadata(c, article.fingerprint) for c in part],
+                metadatas=[metadata(c, version, len(chunks)) for c in part],
             )
         current = {c.chunk_id for c in chunks}
         stale = [
@@ -264,9 +256,11 @@ class Store:
         return bool(ids)
 
     def articles(self) -> list[ArticleInfo]:
-        got = self._collection.get(include=["metadatas"])
+        """The articles held complete (see the contract)."""
+        metas = self._collection.get(include=["metadatas"])["metadatas"] or []
+        complete = complete_of(metas)
         by_doc: dict[str, ArticleInfo] = {}
-        for meta in got["metadatas"] or []:
+        for meta in (m for m in metas if version_of(m) in complete):
             info = by_doc.get(meta["doc_id"])
             by_doc[meta["doc_id"]] = ArticleInfo(
                 doc_id=meta["doc_id"],
@@ -278,14 +272,16 @@ class Store:
         return sorted(by_doc.values(), key=lambda a: (a.date or "", a.doc_id), reverse=True)
 
     def all_chunks(self) -> list[Chunk]:
-        return _chunks_of(self._collection.get(include=["documents", "metadatas"]))
+        got = self._collection.get(include=["documents", "metadatas"])
+        return chunks_of(got, complete_of(got["metadatas"] or []))
 
     def chunks(self, ids: list[str]) -> list[Chunk]:
         """The chunks with these ids, in this order (unknown ids are skipped)."""
         if not ids:
             return []
         got = self._collection.get(ids=ids, include=["documents", "metadatas"])
-        found = {c.chunk_id: c for c in _chunks_of(got)}
+        complete = self._complete_of(m["doc_id"] for m in got["metadatas"] or [])
+        found = {c.chunk_id: c for c in chunks_of(got, complete)}
         return [found[i] for i in ids if i in found]
 
     def vectors(self, ids: list[str]) -> dict[str, list[float]]:
@@ -315,4 +311,6 @@ class Store:
             got["distances"][0],
             strict=True,
         )
-        return [(_chunk(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows]
+        hits = [(m, from_stored(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows]
+        complete = self._complete_of(m["doc_id"] for m, _, _ in hits)
+        return [(chunk, score) for m, chunk, score in hits if version_of(m) in complete]

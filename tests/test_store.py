@@ -10,7 +10,8 @@ from uuid import uuid4
 
 import pytest
 
-from rag.articles import load_all
+from rag.articles import Article, load_all
+from rag.chunk import Chunk, split_article
 from rag.config import Settings, load
 from rag.embed import resolve
 from rag.errors import StoreError
@@ -89,3 +90,79 @@ def test_the_revision_follows_writes_made_elsewhere(settings: Settings) -> None:
     before = reader.revision
     Store(settings).sync(load_all([SEEDS])[0])
     assert reader.revision != before and reader.count() > 0
+
+
+class Crash(Exception):
+    """The process dies here."""
+
+
+def _crash_after_first_batch(monkeypatch: pytest.MonkeyPatch, store: Store) -> None:
+    """Writes of at most 2 chunks each, and a crash when the second one starts."""
+    collection = type(store._collection)
+    upsert = collection.upsert
+    calls = []
+
+    def dying(self: object, *args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            raise Crash
+        return upsert(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(store._client), "get_max_batch_size", lambda self: 2)
+    monkeypatch.setattr(collection, "upsert", dying)
+
+
+def test_an_article_cut_short_by_a_crash_is_hidden_then_written_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles, _ = load_all([SEEDS])
+    clean = Store(settings)
+    clean.sync(articles[1:])
+    chunks = len(clean.all_chunks())
+    store = Store(settings)
+    with monkeypatch.context() as patch:
+        _crash_after_first_batch(patch, store)
+        with pytest.raises(Crash):
+            store.sync(articles[:1])
+    after = Store(settings)  # as a new process opens it
+    assert after.count() == chunks + 2  # the first write of the new article is there...
+    assert [a.doc_id for a in after.articles()] == [articles[1].doc_id]  # ...but not shown
+    assert {c.doc_id for c in after.all_chunks()} == {articles[1].doc_id}
+    vector = after.embedder.encode([articles[0].title])[0]
+    assert all(c.doc_id == articles[1].doc_id for c, _ in after.search(vector, 10))
+    assert after.chunks([f"{articles[0].doc_id}:0"]) == []
+    report = after.sync(articles)
+    assert report.added == [articles[0].doc_id] and report.unchanged == [articles[1].doc_id]
+    assert {a.doc_id for a in after.articles()} == {a.doc_id for a in articles}
+
+
+def test_an_update_cut_short_by_a_crash_is_written_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles, _ = load_all([SEEDS])
+    store = Store(settings)
+    store.sync(articles)
+    ids = _ids(store)
+    changed = replace(articles[0], text=articles[0].text.replace("Beijing", "Peking"))
+    with monkeypatch.context() as patch:
+        _crash_after_first_batch(patch, store)
+        with pytest.raises(Crash):
+            store.sync([changed])
+    assert changed.doc_id not in {a.doc_id for a in Store(settings).articles()}
+    assert Store(settings).sync([changed]).unchanged == []  # written again
+    assert _ids(store) == ids and all("Beijing" not in c.text for c in _of(store, changed))
+
+
+def _of(store: Store, article: Article) -> list[Chunk]:
+    return [c for c in store.all_chunks() if c.doc_id == article.doc_id]
+
+
+def test_new_chunking_settings_chunk_every_article_again(settings: Settings) -> None:
+    articles, _ = load_all([SEEDS])
+    Store(settings).sync(articles)
+    smaller = Store(settings.replace(chunk_chars=300))
+    report = smaller.sync(articles)
+    assert sorted(report.updated) == sorted(a.doc_id for a in articles)
+    assert len(_of(smaller, articles[0])) == len(split_article(articles[0], 300, 1))
+    overlap = Store(settings.replace(chunk_chars=300, chunk_overlap=0))
+    assert sorted(overlap.sync(articles).updated) == sorted(a.doc_id for a in articles)
