@@ -22,7 +22,7 @@ LLAMA_KEY := $(shell echo "$(LLAMA_VERSION) $(LLAMA_CMAKE_ARGS)" | sha256sum | c
 LLAMA_WHEELS := $(CACHE)/wheels/llama-$(LLAMA_KEY)
 STAMP := $(VENV)/.setup-$(shell cat pyproject.toml Makefile | sha256sum | cut -c1-12)
 
-.PHONY: setup run test lint eval bench clean
+.PHONY: setup run test lint eval bench audit clean
 
 setup: $(STAMP)
 
@@ -57,6 +57,11 @@ test: lint
 
 eval: setup
 	$(BIN)/rag eval
+
+# the packages installed in $(VENV) against PyPI's advisories (pip-audit; nothing is resolved,
+# downloaded or built; needs pypi.org). Not part of `make test`: it needs the network.
+audit: setup
+	$(BIN)/python -m rag.eval.audit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
