@@ -2,16 +2,16 @@
 process holding the one model.
 
 Contract: `serve(settings, ui=True)` refuses (ConfigError, before loading anything) to bind
-anything but a loopback address without an `api_key`; loads the store and the model once;
-builds the /v1 app (rag.api.routes) and, unless `ui` is False, mounts the Gradio page
-(rag.ui.app.build, with its launch options except those only `launch()` takes) at /; then
-serves with uvicorn on settings.host:settings.port until interrupted. No share link. Every
-route, the page's and Gradio's own included, passes rag.api.guard's Host and Origin checks and
-carries its security headers; Gradio never serves a file from the data or model folders. One
-`GatedAnswerer` serves the page and the API: one answer at a time, the others queued, a full
-queue refused (the page's own queue holds as many events as the gate lets wait). With an
-`api_key`, the page asks for it too (Gradio's login form: any user name, the key as the
-password).
+anything but a loopback address without an `api_key`, and warns when it binds one with a key
+(plain HTTP); loads the store and the model once; builds the /v1 app (rag.api.routes) and,
+unless `ui` is False, mounts the Gradio page (rag.ui.app.build, with its launch options except
+those only `launch()` takes) at /; then serves with uvicorn on settings.host:settings.port
+until interrupted. No share link. Every route, the page's and Gradio's own included, passes
+rag.api.guard's Host and Origin checks and carries its security headers; Gradio never serves
+a file from the data or model folders. One `GatedAnswerer` serves the page and the API: one
+answer at a time, the others queued, a full queue refused (the page's own queue holds as many
+events as the gate lets wait). With an `api_key`, the page asks for it too (Gradio's login
+form: any user name, the key as the password).
 Knows nothing about how answers are made, nor about the routes' work.
 """
 
@@ -37,12 +37,20 @@ LOGIN_MESSAGE = "Enter this server's API key as the password (any user name)."
 
 
 def check_binding(settings: Settings) -> None:
-    """ConfigError when the address reaches beyond this machine and no api_key is set."""
-    if not is_loopback(settings.host) and not settings.api_key:
+    """ConfigError when the address reaches beyond this machine and no api_key is set; with a
+    key, a warning that the key and the articles cross the network in clear text."""
+    if is_loopback(settings.host):
+        return
+    if not settings.api_key:
         raise ConfigError(
             f"refusing to serve on {settings.host} without an api_key: set RAG_API_KEY "
             "(or api_key in rag.toml), or bind to 127.0.0.1"
         )
+    log.warning(
+        "serving on %s over plain HTTP: the API key, questions and answers cross the network "
+        "in clear text; bind to 127.0.0.1 behind an HTTPS proxy instead",
+        settings.host,
+    )
 
 
 def key_matches(key: str, _user: str, password: str) -> bool:

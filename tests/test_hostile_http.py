@@ -20,7 +20,7 @@ from test_api_app import ASK, BASE, Scripted, client, error_of
 
 from rag.api.gate import Gate
 from rag.config import Settings
-from rag.server import build_app
+from rag.server import build_app, check_binding
 from rag.ui.handlers import Handlers
 
 EVIL = "https://evil.example"
@@ -76,6 +76,13 @@ def test_the_page_own_requests_pass(page: TestClient) -> None:
         assert page.get("/config", headers=headers).status_code == 200
     assert upload(page, "story.txt", b"Some text.", **SAME).status_code == 200
     assert page.post("/v1/chat/completions", json=ASK, headers=SAME).status_code == 200
+
+
+def test_binding_beyond_loopback_warns_of_clear_text(caplog: pytest.LogCaptureFixture) -> None:
+    check_binding(Settings(host="127.0.0.1"))
+    assert not caplog.records
+    check_binding(Settings(host="0.0.0.0", api_key="k"))
+    assert "clear text" in caplog.text and "0.0.0.0" in caplog.text
 
 
 def test_with_a_key_any_host_may_ask_but_not_another_site(tmp_path: Path) -> None:
