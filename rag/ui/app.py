@@ -71,12 +71,21 @@ def script() -> str:
 
 
 def theme() -> gr.themes.Base:
+    """Gradio's default look in FONT, with text and buttons dark enough to read (WCAG AA)."""
     return gr.themes.Default(
         primary_hue="indigo",
         neutral_hue="slate",
         radius_size="md",
         font=[FONT, "ui-sans-serif", "sans-serif"],
         font_mono=[FONT_MONO, "ui-monospace", "monospace"],
+    ).set(
+        body_text_color_subdued="*neutral_600",
+        body_text_color_subdued_dark="*neutral_400",
+        button_primary_background_fill="*primary_600",
+        button_primary_background_fill_hover="*primary_700",
+        button_cancel_background_fill="#b91c1c",  # red 700: white on it reads at 6.5:1
+        button_cancel_background_fill_hover="#991b1b",
+        button_cancel_text_color="white",
     )
 
 

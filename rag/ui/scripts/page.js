@@ -1,6 +1,7 @@
 // The chat page's own script, run once when the page loads (rag.ui.app's launch options).
 // 1. Gradio labels each chat message with its raw content (HTML) for screen readers: the label
 //    is replaced by the message's plain text.
+//    Its example questions are buttons in a "list" without list items: they become a group.
 // 2. The chat follows a new question to the bottom, and a final answer (or decline, or error)
 //    is scrolled to its first line, not to the end of a long list of passages.
 () => {
@@ -15,6 +16,13 @@
       const who = label.split(":")[0];
       const text = el.textContent.replace(/\s+/g, " ").trim().slice(0, LABEL_CHARS);
       el.setAttribute("aria-label", `${who}: ${text}`);
+    }
+  };
+
+  const exampleGroup = (chat) => {
+    for (const el of chat.querySelectorAll(".examples[role='list']")) {
+      el.setAttribute("role", "group");
+      el.setAttribute("aria-label", "Example questions");
     }
   };
 
@@ -54,6 +62,7 @@
       const chat = document.getElementById("chat");
       if (!chat) return;
       plainLabels(chat);
+      exampleGroup(chat);
       follow(chat);
     });
   }).observe(document.body, {
