@@ -2,8 +2,12 @@
 
 Formats: `.txt` (first line ` date YYYY-MM-DD <title>`), `.md` with YAML front matter,
 `.html` (main text extracted by trafilatura) and `.jsonl` (one article a line with title,
-date, url, source, text and an optional id). A file that cannot be read, or holds no text,
-becomes a `LoadFailure` naming it; the other files still load.
+date, url, source, text and an optional id). A file is read as strict UTF-8 (a byte-order mark
+dropped), else in the legacy encoding or UTF-16 a charset detector finds; title, text, source
+and url lose control characters, terminal escapes and bidi controls (`rag.text.clean_text`).
+YAML front matter is read without aliases and up to MAX_FRONT_MATTER characters, so a few
+hundred bytes cannot expand into gigabytes. A file that cannot be read or parsed, or holds no
+text, becomes a `LoadFailure` naming it; the other files still load.
 Knows nothing about chunking, embeddings or storage.
 """
 
@@ -18,13 +22,25 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+import yaml
 from dateutil import parser as dateparser
+from frontmatter.default_handlers import YAMLHandler
 
 from rag.errors import ArticleError
+from rag.text import clean_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 _HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$")
 _UNSAFE_RUN = re.compile("\x00+")
+MAX_FRONT_MATTER = 20_000  # characters of YAML before the body
+# what the detector may choose from when a file is not UTF-8: UTF-16/32 and the legacy
+# encodings news is written in (no DOS or Mac code pages, which short texts often match by
+# accident); cp1252 wins ties, being the most common of them
+_LEGACY_ENCODINGS = (
+    "utf_16", "utf_32", "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256",
+    "cp1257", "cp1258", "latin_1", "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_15",
+    "koi8_r", "gb18030", "big5", "shift_jis", "euc_jp", "euc_kr",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -86,12 +102,34 @@ def comes_from(doc_id: str, path: Path) -> bool:
     return suffix in SUPPORTED_SUFFIXES and doc_id == stem
 
 
+def decode(data: bytes) -> str:
+    """A file's text: strict UTF-8 first (a byte-order mark dropped), else what a charset
+    detector finds among UTF-16/32 and legacy encodings; newlines as "\\n"."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = _detected(data).lstrip("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _detected(data: bytes) -> str:
+    import charset_normalizer
+
+    matches = charset_normalizer.from_bytes(data, cp_isolation=list(_LEGACY_ENCODINGS))
+    best = matches.best()
+    if best is None:
+        raise ArticleError("cannot read: not text in UTF-8, UTF-16 or a legacy encoding")
+    tied = (m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence))
+    return str(next((m for m in tied if m.encoding == "cp1252"), best))
+
+
 def _finish(doc_id: str, title: str, day: object, text: str, **extra: str | None) -> Article:
-    body = text.strip()
+    body = clean_text(text).strip()
     if not body:
         raise ArticleError("no text")
-    name = " ".join(title.split()) or body.splitlines()[0][:120]
-    return Article(doc_id=doc_id, title=name, date=iso_date(day), text=body, **extra)
+    name = " ".join(clean_text(title).split()) or body.splitlines()[0][:120]
+    kept = {key: clean_text(value) if value else value for key, value in extra.items()}
+    return Article(doc_id=doc_id, title=name, date=iso_date(day), text=body, **kept)
 
 
 def parse_txt(doc_id: str, content: str) -> Article:
@@ -108,20 +146,42 @@ def parse_txt(doc_id: str, content: str) -> Article:
     return _finish(doc_id, title, day, rest)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader refusing aliases before anything is built from them ("billion laughs")."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise ArticleError("front matter uses YAML aliases")
+        return super().compose_node(parent, index)
+
+
+class _FrontMatter(YAMLHandler):
+    """YAML front matter, bounded in size and read without aliases."""
+
+    def load(self, fm: str, **kwargs: object) -> object:
+        if len(fm) > MAX_FRONT_MATTER:
+            raise ArticleError(f"front matter is longer than {MAX_FRONT_MATTER} characters")
+        return yaml.load(fm, Loader=_NoAliasLoader)
+
+
+_FRONT_MATTER = _FrontMatter()
+
+
 def parse_markdown(doc_id: str, content: str) -> Article:
     import frontmatter
 
-    post = frontmatter.loads(content)
-    meta = post.metadata
+    content = content.lstrip("\ufeff")
+    handler = _FRONT_MATTER if _FRONT_MATTER.detect(content.strip()) else None
+    meta, body = frontmatter.parse(content, handler=handler)
     title = str(meta.get("title") or "")
     if not title:
-        heading = re.search(r"^#\s+(.+)$", post.content, re.MULTILINE)
+        heading = re.search(r"^#\s+(.+)$", body, re.MULTILINE)
         title = heading.group(1) if heading else ""
     return _finish(
         doc_id,
         title,
         meta.get("date"),
-        post.content,
+        body,
         source=_opt(meta.get("source")),
         url=_opt(meta.get("url")),
     )
@@ -185,12 +245,13 @@ def load_file(path: Path) -> Iterator[Article | LoadFailure]:
         yield LoadFailure(str(path), f"unsupported type {suffix or '(none)'}")
         return
     try:
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         yield LoadFailure(str(path), f"cannot read: {exc}")
         return
     doc_id = safe_id(path.stem)
     try:
+        content = decode(data)
         if suffix == ".jsonl":
             items = list(parse_jsonl(doc_id, content, str(path)))
             if not items:

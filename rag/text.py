@@ -1,5 +1,5 @@
 """Plain text helpers every stage shares: normalised wording, word tokens and stop words,
-sentence spans, month names, and the `[n]` citation marker.
+sentence spans, month names, the `[n]` citation marker, and text made safe to store and show.
 
 Contract: pure, deterministic functions of strings; each rule lives here once (one month
 table, one marker pattern, one tokenizer), so the checker, the keyword index, the chunker
@@ -61,6 +61,21 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP).casefold()
     text = " ".join(text.split())
     return _ABBREVIATED_DATE.sub(lambda m: MONTH_ABBREVIATIONS[m[1]] + " ", text)
+
+
+# ESC sequences (CSI "ESC[...m", OSC "ESC]...BEL", two-character ones), the C1 CSI with its
+# parameters, C0/C1 controls but tab and newline, and the bidi controls that reorder shown text
+_TERMINAL_SEQUENCE = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -~])?|\x9b[0-?]*[ -/]*[@-~]?"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """Text without terminal escape sequences, control characters (tab and newline kept; a
+    carriage return becomes a newline) and bidi controls: safe to store, prompt and print."""
+    text = _TERMINAL_SEQUENCE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL.sub("", text)
 
 
 def contains_phrase(text: str, phrase: str) -> bool:
