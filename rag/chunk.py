@@ -1,4 +1,6 @@
-"""Splits articles into overlapping chunks that end on sentence boundaries.
+"""Splits articles into overlapping chunks of at most `max_chars` characters that end on
+sentence boundaries; a sentence longer than that (run-on text, CJK without full stops, a
+one-line record) is first cut into pieces of half that size, between words when it has any.
 
 Every chunk keeps its character offsets into `Article.text` (`text == article.text[start:end]`)
 and carries the article's doc_id, title, date and its position. Chunk ids are deterministic
@@ -8,10 +10,14 @@ Knows nothing about embeddings or Chroma.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag.articles import Article
 from rag.text import Span, sentence_spans
+
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -29,14 +35,14 @@ class Chunk:
 
 
 def split_article(article: Article, max_chars: int = 600, overlap: int = 1) -> list[Chunk]:
-    """Greedy packing of whole sentences up to `max_chars` (a longer sentence stands alone),
-    each chunk starting with the last `overlap` sentences of the previous one."""
+    """Greedy packing of whole `pieces` (sentences, or parts of a longer one) up to
+    `max_chars`, each chunk starting with the last `overlap` pieces of the previous one."""
     if max_chars < 1 or overlap < 0:
         raise ValueError("max_chars must be positive and overlap non-negative")
     groups: list[list[Span]] = []
     current: list[Span] = []
     fresh = 0  # sentences in `current` that the previous chunk does not hold
-    for span in sentence_spans(article.text):
+    for span in pieces(article.text, max_chars):
         if fresh and span[1] - current[0][0] > max_chars:
             groups.append(current)
             carried = current[-overlap:] if overlap else []
@@ -47,6 +53,34 @@ def split_article(article: Article, max_chars: int = 600, overlap: int = 1) -> l
     if fresh:
         groups.append(current)
     return [_make_chunk(article, position, group) for position, group in enumerate(groups)]
+
+
+def pieces(text: str, max_chars: int) -> list[Span]:
+    """What chunks are packed from: the sentences of `text`, each one longer than `max_chars`
+    cut into pieces of at most `max_chars // 2` (so that two fit in one chunk)."""
+    size = max(1, max_chars // 2)
+    return [
+        piece
+        for sentence in sentence_spans(text)
+        for piece in (
+            [sentence] if sentence[1] - sentence[0] <= max_chars else _cut(text, sentence, size)
+        )
+    ]
+
+
+def _cut(text: str, span: Span, size: int) -> Iterator[Span]:
+    """`span` in pieces of at most `size` characters: cut at the last whitespace that allows,
+    else after `size` characters (text without spaces)."""
+    start, end = span
+    while end - start > size:
+        gaps = list(_SPACE.finditer(text, start + 1, start + size + 1))
+        if gaps:
+            yield start, gaps[-1].start()
+            start = _SPACE.match(text, gaps[-1].start()).end()  # type: ignore[union-attr]
+        else:
+            yield start, start + size
+            start += size
+    yield start, end
 
 
 def _make_chunk(article: Article, position: int, group: list[Span]) -> Chunk:

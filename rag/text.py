@@ -222,7 +222,10 @@ _ABBREVIATIONS = frozenset(
         "p.m",
     ]
 ) | frozenset(MONTH_ABBREVIATIONS)
-_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
+_END = re.compile(
+    r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])"""  # before a capital or a digit
+    r"""|[。！？]+[」』"'”’）)\]]*"""  # CJK full stops, followed by anything
+)
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 Span = tuple[int, int]
 
@@ -240,7 +243,8 @@ def sentence_spans(text: str) -> list[Span]:
 
     Lines are hard boundaries (news text puts paragraphs, captions and bullets on lines
     of their own); inside a line, a sentence ends at . ! ? (and closing quotes) before an
-    upper-case letter or digit, unless the period ends a known abbreviation or an initial.
+    upper-case letter or digit, unless the period ends a known abbreviation or an initial,
+    and at the CJK full stops 。！？ (and closing quotes) before anything.
     """
     spans: list[Span] = []
     for line in re.finditer(r"[^\n]+", text):

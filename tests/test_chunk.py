@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.articles import Article, load_file
-from rag.chunk import Chunk, split_article
+from rag.chunk import Chunk, pieces, split_article
 from rag.text import sentence_spans
 
 SEEDS = Path(__file__).parents[1] / "seeds"
@@ -162,7 +162,7 @@ def test_sentence_spans_on_a_seed() -> None:
             ],
         ),
         (
-            10,
+            26,  # the longest sentence
             1,
             [
                 "Xi met Kim in Beijing.",
@@ -205,7 +205,7 @@ def chunk_sentences(chunk: Chunk, spans: list[tuple[int, int]]) -> list[tuple[in
 @pytest.mark.parametrize("overlap", [0, 1, 2])
 def test_split_article_invariants_on_seeds(path: Path, max_chars: int, overlap: int) -> None:
     source = seed(path)
-    spans = sentence_spans(source.text)
+    spans = pieces(source.text, max_chars)
     starts = {s for s, _ in spans}
     ends = {e for _, e in spans}
     chunks = split_article(source, max_chars=max_chars, overlap=overlap)
@@ -215,11 +215,9 @@ def test_split_article_invariants_on_seeds(path: Path, max_chars: int, overlap: 
     assert [c.chunk_id for c in chunks] == [f"{source.doc_id}:{i}" for i in range(len(chunks))]
     for c in chunks:
         assert c.text == source.text[c.start : c.end]
-        assert c.start in starts and c.end in ends  # whole sentences only
-        inside = chunk_sentences(c, spans)
-        if len(inside) > 1:
-            assert len(c.text) <= max_chars
-    # every sentence is in some chunk
+        assert c.start in starts and c.end in ends  # whole sentences or pieces only
+        assert len(c.text) <= max_chars
+    # every sentence or piece is in some chunk
     for start, end in spans:
         assert any(c.start <= start and end <= c.end for c in chunks), (start, end)
     # chunks move forward
@@ -231,7 +229,7 @@ def test_split_article_invariants_on_seeds(path: Path, max_chars: int, overlap: 
 @pytest.mark.parametrize("max_chars", [250, 400, 600])
 def test_overlap_one_repeats_the_last_sentence(path: Path, max_chars: int) -> None:
     source = seed(path)
-    spans = sentence_spans(source.text)
+    spans = pieces(source.text, max_chars)
     chunks = split_article(source, max_chars=max_chars, overlap=1)
     assert len(chunks) > 1
     repeated = 0
@@ -249,7 +247,7 @@ def test_overlap_one_repeats_the_last_sentence(path: Path, max_chars: int) -> No
 @pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name[:3])
 def test_no_overlap_means_disjoint_chunks(path: Path) -> None:
     source = seed(path)
-    spans = sentence_spans(source.text)
+    spans = pieces(source.text, 300)
     chunks = split_article(source, max_chars=300, overlap=0)
     for before, after in pairwise(chunks):
         assert before.end < after.start
@@ -257,7 +255,7 @@ def test_no_overlap_means_disjoint_chunks(path: Path) -> None:
         assert after.start == spans[spans.index(last) + 1][0]
 
 
-def test_a_sentence_longer_than_max_chars_stands_alone() -> None:
+def test_a_sentence_longer_than_max_chars_is_cut_at_whitespace() -> None:
     long_sentence = (
         "Kim is in Beijing, his fifth trip to China, where he attended on Wednesday a military "
         "parade marking the 80th anniversary of World War II, alongside Xi, Russian President "
@@ -265,8 +263,39 @@ def test_a_sentence_longer_than_max_chars_stands_alone() -> None:
     )
     text = f"Xi met Kim. {long_sentence} Kim's train left."
     chunks = split_article(article(text), max_chars=40, overlap=1)
-    assert [c.text for c in chunks] == ["Xi met Kim.", long_sentence, "Kim's train left."]
-    assert len(chunks[1].text) > 40
+    assert chunks[0].text.startswith("Xi met Kim.") and chunks[-1].text.endswith("train left.")
+    assert all(len(c.text) <= 40 for c in chunks)
+    for c in chunks:  # cut between words
+        assert c.start == 0 or text[c.start - 1].isspace()
+        assert c.end == len(text) or text[c.end].isspace()
+    assert {w for c in chunks for w in c.text.split()} == set(text.split())
+
+
+def run_on(size: int, kind: str) -> str:
+    """`size` characters without a sentence end: lower-case words, or CJK without spaces."""
+    if kind == "cjk":
+        return ("北京市政府今天宣布新的交通规划方案将在明年春天开始实施" * size)[:size]
+    words = "the council said the new bus routes would start in spring and cost more than planned"
+    return (f"{words} " * size)[:size].strip()
+
+
+@pytest.mark.parametrize("kind", ["lower-case", "cjk"])
+@pytest.mark.parametrize(("max_chars", "overlap"), [(600, 1), (600, 0), (250, 2)])
+def test_text_without_sentence_ends_gives_bounded_chunks(
+    kind: str, max_chars: int, overlap: int
+) -> None:
+    text = run_on(60_000, kind)
+    chunks = split_article(article(text), max_chars=max_chars, overlap=overlap)
+    assert len(chunks) >= 60_000 // max_chars
+    assert all(0 < len(c.text) <= max_chars for c in chunks)
+    assert all(c.text == text[c.start : c.end] for c in chunks)
+    assert chunks[0].start == 0 and chunks[-1].end == len(text)
+    assert all(a.start < b.start and b.start <= a.end + 1 for a, b in pairwise(chunks))
+
+
+def test_cjk_full_stops_end_sentences() -> None:
+    text = "北京今天下雨。明天会晴！真的吗？是的「好」。最后"
+    assert sentences(text) == ["北京今天下雨。", "明天会晴！", "真的吗？", "是的「好」。", "最后"]
 
 
 @pytest.mark.parametrize(("max_chars", "overlap"), [(0, 1), (-5, 0), (600, -1)])

@@ -80,3 +80,18 @@ def test_a_syndicated_copy_is_folded_into_its_original(tmp_path: Path) -> None:
     top = hits[0]
     assert {top.chunk.doc_id, *(c.doc_id for c in top.copies)} == {original.doc_id, wire.doc_id}
     assert {hit.chunk.doc_id for hit in hits} >= {"flood-june", "budget"}
+
+
+def test_a_fact_inside_60_kb_without_sentence_ends_is_retrieved(tmp_path: Path) -> None:
+    filler = (
+        "the council met again and talked about parking and the old library roof and the "
+        "summer fair and the minutes of the last meeting and who would bring the chairs "
+    )
+    fact = "the harbour bridge toll rises to nine dollars for every car from the first of march"
+    half = filler * (30_000 // len(filler))
+    text = f"{half}{fact} {half}".strip()  # about 60 KB, one lower-case run-on sentence
+    store = Store(load({"data_dir": tmp_path, "top_k": 3}))
+    store.sync([*REPORTS, Article("council-notes", "Council notes", "2025-08-01", text)])
+    hits = Retriever(store).retrieve("How much is the toll on the harbour bridge?")
+    assert all(len(hit.chunk.text) <= store.settings.chunk_chars for hit in hits)
+    assert "nine dollars" in hits[0].chunk.text
