@@ -203,22 +203,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from rag.eval import bench
 
-    settings = _settings(args)
-    if args.what == "llama":
-        print(bench.bench_llama(settings, args.corpus, args.threads, args.batch, args.repeats))
-    elif args.what == "evidence":
-        print(bench.bench_evidence(settings, args.corpus, args.questions, args.sentences))
-    elif args.what == "retrieval":
-        print(bench.bench_retrieval(settings, args.corpus, args.questions, args.mmr, args.copies))
-    elif args.what == "injection":
-        from rag.eval import injection
-        from rag.eval.questions import load_questions
-
-        questions = load_questions(args.questions, args.split, args.limit)
-        result = injection.measure(settings, questions, [args.corpus], args.hostile)
-        print(injection.table(result))
-    else:
-        print(bench.bench_answer(settings, args.corpus, args.repeats))
+    print(bench.report(args.what, _settings(args), args))
     return 0
 
 

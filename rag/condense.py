@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rag.prompts import render
-from rag.quarantine import defuse
+from rag.quarantine import defuse_markup
 from rag.text import tokenize
 
 if TYPE_CHECKING:
@@ -39,14 +39,18 @@ def needs_rewrite(question: str, history: Sequence[Message]) -> bool:
 
 def condense_messages(question: str, history: Sequence[Message]) -> list[dict[str, str]]:
     lines = [
-        f"{turn['role'].capitalize()}: {defuse(' '.join(turn['content'].split())[:MAX_TURN_CHARS])}"
+        f"{turn['role'].capitalize()}: {' '.join(turn['content'].split())[:MAX_TURN_CHARS]}"
         for turn in history[-MAX_HISTORY_TURNS:]
     ]
     return [
         {"role": "system", "content": render("condense_system")},
         {
             "role": "user",
-            "content": render("condense_user", history="\n".join(lines), question=defuse(question)),
+            "content": render(
+                "condense_user",
+                history=defuse_markup("\n".join(lines)),
+                question=defuse_markup(question),
+            ),
         },
     ]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rag.chunk import Chunk
 from rag.errors import ConfigError
-from rag.quarantine import defuse, redact
+from rag.quarantine import defuse, defuse_markup, redact
 
 _HERE = Path(__file__).resolve().parent
 # a source checkout keeps prompts beside the package; a wheel carries them inside it
@@ -83,7 +83,7 @@ def answer_messages(question: str, sources: Sequence[Chunk]) -> list[dict[str, s
         {"role": "system", "content": render("answer_system", not_found=NOT_FOUND)},
         {
             "role": "user",
-            "content": render("answer_user", sources=blocks, question=defuse(question)),
+            "content": render("answer_user", sources=blocks, question=defuse_markup(question)),
         },
     ]
 
@@ -99,7 +99,7 @@ def judge_messages(question: str, passages: Sequence[str]) -> list[dict[str, str
             "content": render(
                 "judge_user",
                 passages="\n\n".join(redact(p)[0] for p in passages),
-                question=defuse(question),
+                question=defuse_markup(question),
             ),
         },
     ]

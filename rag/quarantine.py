@@ -1,15 +1,16 @@
 """Keeps article text data when a model reads it: nothing in an article can act as chat markup,
 a source header, or an instruction to the model.
 
-Contract: `defuse(text)` breaks every spelling of a chat-role or special token (`<|im_start|>`,
-`<|endoftext|>`, `</s>`, `[INST]`, `<<SYS>>`, `<start_of_turn>`, …) so a tokenizer that parses
-special tokens reads them as plain characters, turns citation-marker lookalikes `[7]` into
-`(7)` (so no line can forge a numbered source), and reduces markdown images and links to their
-text (no outside address reaches the model). `redact(text)` also replaces each paragraph that
-addresses the model — orders to ignore instructions, role labels, requests to reply with given
-words, in several languages — by `REDACTED`, and says how many it replaced. Both keep
-everything else as it was. The patterns are a screen, not a proof: the citation check still
-removes whatever the model writes that the articles do not state.
+Contract: `defuse_markup(text)` breaks every spelling of a chat-role or special token
+(`<|im_start|>`, `<|endoftext|>`, `</s>`, `[INST]`, `<<SYS>>`, `<start_of_turn>`, any tag) so a
+tokenizer that parses special tokens reads them as plain characters; it is applied to what the
+user writes. `defuse(text)`, for what articles write, also turns citation-marker lookalikes
+`[7]` into `(7)` (so no line can forge a numbered source) and reduces markdown images, links
+and bare addresses to their text (no outside address reaches the model). `redact(text)`
+also replaces each paragraph that addresses the model — orders to ignore instructions, role
+labels, requests to reply with given words, in several languages — by `REDACTED`, and says
+how many it replaced. All keep everything else as it was. The patterns are a screen, not a
+proof: the citation check still removes whatever the model writes that no article states.
 Knows nothing about models, prompts or retrieval.
 """
 
@@ -107,9 +108,16 @@ _ADDRESSES_MODEL = re.compile(
 _PARAGRAPH = re.compile(r"[^\n]+")
 
 
+def defuse_markup(text: str) -> str:
+    """`text` with every spelling of a chat-role or special token broken apart (for what the
+    user writes: questions and the turns of a conversation)."""
+    return _SPECIAL.sub(lambda m: _spaced(m[0]), text)
+
+
 def defuse(text: str) -> str:
-    """`text` with chat markup, marker lookalikes and link targets made inert."""
-    text = _SPECIAL.sub(lambda m: _spaced(m[0]), text)
+    """`text` with chat markup, marker lookalikes and link targets made inert (for what an
+    article writes)."""
+    text = defuse_markup(text)
     text = _MD_IMAGE.sub(lambda m: m[1], text)
     text = _MD_LINK.sub(lambda m: m[1], text)
     text = _BARE_URL.sub("(link)", text)

@@ -9,12 +9,14 @@ the ratio to the first setting (machines are noisy; compare within one run).
 of a question set: share of gold evidence quotes inside the top-k passages, distinct passages
 among them, and time, for each MMR weight with near-duplicate grouping on and off; with
 `--copies` every article is also ingested as a syndicated copy, the case grouping is for.
+`rag bench injection` measures hostile articles (rag.eval.injection). `report` runs one.
 Knows nothing about the UI; prints a markdown table. Part of the evaluation side: the product
 never imports it.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import statistics
 import time
@@ -211,3 +213,20 @@ def bench_answer(settings: Settings, corpus: Path, repeats: int) -> str:
         f"| follow-up, rewritten | {med(1, 'ttft'):.0f} | {med(1, 'total'):.0f} |",
     ]
     return "\n".join(lines)
+
+
+def report(what: str, settings: Settings, args: argparse.Namespace) -> str:
+    """The markdown table of `rag bench WHAT` with the command line's options."""
+    if what == "llama":
+        return bench_llama(settings, args.corpus, args.threads, args.batch, args.repeats)
+    if what == "evidence":
+        return bench_evidence(settings, args.corpus, args.questions, args.sentences)
+    if what == "retrieval":
+        return bench_retrieval(settings, args.corpus, args.questions, args.mmr, args.copies)
+    if what == "injection":
+        from rag.eval import injection
+        from rag.eval.questions import load_questions
+
+        questions = load_questions(args.questions, args.split, args.limit)
+        return injection.table(injection.measure(settings, questions, [args.corpus], args.hostile))
+    return bench_answer(settings, args.corpus, args.repeats)
