@@ -4,7 +4,8 @@ one-line record) is first cut into pieces of half that size, between words when 
 
 Every chunk keeps its character offsets into `Article.text` (`text == article.text[start:end]`)
 and carries the article's doc_id, title, date and its position. Chunk ids are deterministic
-(`<doc_id>:<position>`), so re-ingesting the same article yields the same ids.
+(`<doc_id>:<position>`), so re-ingesting the same article yields the same ids. `head` gives the
+start of a chunk (same id, offsets still into the article) for a prompt that cannot hold it all.
 Knows nothing about embeddings or Chroma.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.articles import Article
 from rag.text import Span, sentence_spans
@@ -81,6 +82,13 @@ def _cut(text: str, span: Span, size: int) -> Iterator[Span]:
             yield start, start + size
             start += size
     yield start, end
+
+
+def head(chunk: Chunk, share: float) -> Chunk:
+    """The first `share` of a chunk's text, cut between words when it has any (at least one
+    character)."""
+    _, end = next(_cut(chunk.text, (0, len(chunk.text)), max(1, int(len(chunk.text) * share))))
+    return replace(chunk, end=chunk.start + end, text=chunk.text[:end])
 
 
 def _make_chunk(article: Article, position: int, group: list[Span]) -> Chunk:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag import budget, prompts
 from rag.chat import ChatModel
-from rag.chunk import Chunk
+from rag.chunk import Chunk, head
 from rag.retrieve import Hit
 
 
@@ -41,7 +41,8 @@ class Drafter:
         self.max_tokens = max_tokens
 
     def plan(self, question: str, hits: Sequence[Hit]) -> Draft:
-        """The sources of the draft: the longest rank-order prefix of `hits` that fits."""
+        """The sources of the draft: the longest rank-order prefix of `hits` that fits (the
+        start of the top hit when not even it fits whole)."""
         fitted = budget.fit(
             hits,
             lambda ranked: self.model.count_tokens(
@@ -49,6 +50,7 @@ class Drafter:
             ),
             self.model.n_ctx,
             self.max_tokens,
+            shorten=lambda hit, share: replace(hit, chunk=head(hit.chunk, share)),
         )
         return Draft(question, reading_order(fitted.kept), fitted.dropped)
 

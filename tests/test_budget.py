@@ -7,6 +7,9 @@ from collections.abc import Sequence
 import pytest
 
 from rag.budget import fit
+from rag.chunk import Chunk
+from rag.draft import Drafter
+from rag.retrieve import Hit
 
 PASSAGES = [f"p{i}" for i in range(1, 11)]  # in rank order
 
@@ -89,3 +92,56 @@ def test_uneven_passages_keep_rank_order() -> None:
     result = fit(["short", "long", "mid"], tokens, 800, 200)
     assert result.kept == ["short", "long"]
     assert result.dropped == ["mid"]
+
+
+# ----------------------------------------------------------------- a top passage too large
+
+
+def by_length(passages: Sequence[str]) -> int:
+    """10 tokens of instructions, one per 4 characters of passage."""
+    return 10 + sum(len(p) // 4 for p in passages)
+
+
+def head(passage: str, share: float) -> str:
+    return passage[: int(len(passage) * share)]
+
+
+def test_a_top_passage_larger_than_the_window_is_cut_to_fit() -> None:
+    huge, small = "x" * 60_000, "y" * 400
+    result = fit([huge, small], by_length, 4096, 320, shorten=head)
+    (kept,) = result.kept
+    assert huge.startswith(kept)
+    assert 0.95 * (4096 - 320) <= by_length([kept]) <= 4096 - 320
+    assert result.cut == [huge]  # reported: only its beginning is in the prompt
+    assert result.dropped == [small]
+
+
+def test_nothing_is_cut_when_the_top_passage_fits() -> None:
+    result = fit(["x" * 4000, "y" * 20_000], by_length, 4096, 320, shorten=head)
+    assert result.kept == ["x" * 4000]
+    assert result.cut == []
+
+
+def test_nothing_is_cut_when_not_even_instructions_fit() -> None:
+    result = fit(["x" * 60_000], by_length, 100, 95, shorten=head)
+    assert (result.kept, result.dropped, result.cut) == ([], ["x" * 60_000], [])
+
+
+def test_the_drafter_cuts_a_huge_stored_chunk_instead_of_abstaining() -> None:
+    text = "word " * 12_000  # a 60 KB chunk stored before chunks were bounded
+    chunk = Chunk("doc:0", "doc", "Title", "2025-09-04", 0, 0, len(text), text)
+    other = Chunk("doc2:0", "doc2", "Other", "2025-09-04", 0, 0, 11, "Short text.")
+
+    class Model:
+        n_ctx = 4096
+
+        def count_tokens(self, messages: list[dict[str, str]]) -> int:
+            return sum(len(m["content"]) for m in messages) // 4
+
+    draft = Drafter(Model(), 320).plan(
+        "What happened?", [Hit(chunk, 1, 0.1, 0.9), Hit(other, 2, 0.1, 0.5)]
+    )  # type: ignore[arg-type]
+    (source,) = draft.sources
+    assert source.chunk_id == "doc:0" and text.startswith(source.text)
+    assert 1000 < len(source.text) < len(text) and source.end == len(source.text)
+    assert [h.chunk.chunk_id for h in draft.dropped] == ["doc2:0"]
