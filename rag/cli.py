@@ -2,7 +2,7 @@
 `rag bench`.
 
 Turns user errors (rag.errors) into one line on stderr and exit code 1, never a traceback.
-`rag ask --json` prints exactly the JSON object documented in the README.
+`rag ask --json` prints exactly the README's JSON object; stored text is shown via clean_text.
 Knows nothing about how answers are made beyond rag.answer's API.
 """
 
@@ -12,9 +12,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from rag import config
 from rag.errors import RagError
+from rag.text import clean_text
 
 DEFAULT_ARTICLES = Path("seeds")
 
@@ -22,6 +24,11 @@ DEFAULT_ARTICLES = Path("seeds")
 def _settings(args: argparse.Namespace) -> config.Settings:
     overrides = {key: getattr(args, key, None) for key in ("model", "data_dir", "host", "port")}
     return config.load(overrides)
+
+
+def _show(*parts: object, **options: Any) -> None:
+    """`print` without control characters, terminal escapes or bidi controls."""
+    print(*(clean_text(str(part)) for part in parts), **options)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -102,30 +109,30 @@ def cmd_ask(args: argparse.Namespace) -> int:
     answer = None
     for event in answerer.stream(args.question, history):
         if isinstance(event, Token) and args.verbose:
-            print(event.text, end="", file=sys.stderr, flush=True)
+            _show(event.text, end="", file=sys.stderr, flush=True)
         elif isinstance(event, Answer):
             answer = event
     assert answer is not None
     if args.verbose:
-        print(file=sys.stderr)
+        _show(file=sys.stderr)
     for note in answer.notes:
-        print(f"note: {note}", file=sys.stderr)
+        _show(f"note: {note}", file=sys.stderr)
     if args.json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        _show(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
         return 0
-    print(answer.text)
+    _show(answer.text)
     for r in answer.resolved_dates:
-        print(f"  {r.text} = {r.value}")
+        _show(f"  {r.text} = {r.value}")
     if answer.as_of:
-        print(f"  as of {answer.as_of} (the newest cited article)")
+        _show(f"  as of {answer.as_of} (the newest cited article)")
     for c in answer.conflicts:
-        print(
+        _show(
             f"  sources differ: [{c.cited.marker}] ({c.cited.chunk.date or 'undated'}) says "
             f"{c.stated}; {c.other.title} ({c.other.date or 'undated'}) says {c.other_value}: "
             f"“{c.other_quote}”"
         )
     for c in answer.citations:
-        print(
+        _show(
             f"[{c.marker}] {c.chunk.title} ({c.chunk.date or 'undated'}) {c.chunk.doc_id}\n"
             f"    “{c.quote}”"
         )
@@ -147,14 +154,14 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
     found = documents(Store(_settings(args)))
     if args.json:
-        print(json.dumps([dataclasses.asdict(d) for d in found], ensure_ascii=False, indent=2))
+        _show(json.dumps([dataclasses.asdict(d) for d in found], ensure_ascii=False, indent=2))
         return 0
     for d in found:
         origin = " ".join(part for part in (d.source, d.url) if part)
-        print(f"{d.doc_id}  {d.date or 'undated':10}  {d.chunks:3} chunks  {d.title}")
+        _show(f"{d.doc_id}  {d.date or 'undated':10}  {d.chunks:3} chunks  {d.title}")
         if origin:
-            print(f"    {origin}")
-    print(f"{len(found)} article{'' if len(found) == 1 else 's'}")
+            _show(f"    {origin}")
+    _show(f"{len(found)} article{'' if len(found) == 1 else 's'}")
     return 0
 
 
