@@ -6,6 +6,7 @@ import pytest
 
 from rag.text import (
     citation_markers,
+    clean_text,
     contains_phrase,
     normalize_text,
     strip_citation_markers,
@@ -69,3 +70,21 @@ def test_citation_markers(text: str, markers: set[int], stripped: str) -> None:
 
 def test_unique_in_order() -> None:
     assert unique_in_order(["b", "a", "b", "c", "a"]) == ["b", "a", "c"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain text, tabs\tand\nlines", "plain text, tabs\tand\nlines"),
+        ("red\x1b[31;1mtext\x1b[0m", "redtext"),
+        ("\x1b]0;window title\x07after", "after"),
+        ("\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\", "link"),
+        ("clear\x1bcscreen", "clearscreen"),
+        ("nul\x00 bell\x07 del\x7f c1\x85\x9b2J", "nul bell del c1"),
+        ("windows\r\nmac\rend", "windows\nmac\nend"),
+        ("\u202eevil\u202c \u2066iso\u2069 \u200el\u200fr \u061cx", "evil iso lr x"),
+        ("日本語 «guillemets» — café", "日本語 «guillemets» — café"),
+    ],
+)
+def test_clean_text(text: str, expected: str) -> None:
+    assert clean_text(text) == expected
