@@ -202,3 +202,20 @@ def test_examples_fill_the_question() -> None:
     assert Handlers.pick_example(Picked({"text": "Who?"})) == "Who?"  # type: ignore[arg-type]
     assert Handlers.pick_example(Picked("Why?")) == "Why?"  # type: ignore[arg-type]
     assert Handlers.new_chat() == ([], [], [])
+
+
+def test_one_bundled_font_family_in_weights_that_cover_every_glyph() -> None:
+    """Gradio's semi-bold files are subsets of a few kilobytes (bold capitals fell back to
+    another font); the page uses only files that cover the whole Latin range, from this
+    server."""
+    fonts = Path(gr.__file__).parent / "templates" / "frontend" / "static" / "fonts"
+    for font in (app.FONT, app.FONT_MONO):
+        css = font.stylesheet()
+        assert css["url"] is None  # served by this server, not fetched from elsewhere
+        for weight in font.weights:
+            name = {400: "Regular", 700: "Bold"}[weight]
+            folder = font.name.replace(" ", "")
+            assert (fonts / folder / f"{folder}-{name}.woff2").stat().st_size > 30_000
+    assert app.theme().font.startswith("'Source Sans Pro', ")
+    options = app.launch_options(Settings())
+    assert options["js"] == app.SCRIPT.read_text(encoding="utf-8")
