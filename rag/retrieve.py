@@ -43,20 +43,23 @@ def fuse(rankings: list[list[str]], k: int = 60) -> list[tuple[str, float]]:
 
 
 class Retriever:
-    """Hybrid retrieval over one store; the keyword index follows the store's revision."""
+    """Hybrid retrieval over one store; the keyword index (on disk, in the store's
+    `keyword_dir`) follows the store's revision, taking in only the articles that changed."""
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.store = store
         self.settings = settings or store.settings  # retrieval knobs (benchmarks vary them)
         self._lock = threading.Lock()
-        self._keyword: tuple[str, KeywordIndex] | None = None
+        self._keyword: KeywordIndex | None = None
 
     def keyword_index(self) -> KeywordIndex:
         revision = self.store.revision
         with self._lock:
-            if self._keyword is None or self._keyword[0] != revision:
-                self._keyword = (revision, KeywordIndex(self.store.all_chunks()))
-            return self._keyword[1]
+            if self._keyword is None:
+                self._keyword = KeywordIndex(self.store.keyword_dir)
+            index = self._keyword
+        index.follow(revision, self.store.complete_versions, self.store.chunks_of_versions)
+        return index
 
     def retrieve(self, query: str, top_k: int | None = None) -> list[Hit]:
         settings = self.settings

@@ -12,19 +12,22 @@ article is written in one upsert when it fits the client's batch limit; a change
 its new chunks upserted before its stale ones are deleted, so a reader never sees it missing
 (one too large for one upsert is hidden while it is written). The collection
 records the embedder that built it and refuses queries made with another one, and a revision
-that changes on every write so that derived indexes know when to rebuild. Writes made by
-another process sharing the store are seen at the next search: embedded Chroma keeps a
-process's vector index in memory and refreshes it only on that process's own writes, so when
-the revision moved without this process, the embedded client is reopened (as by a restart).
+that changes before and after every write, so that a derived index (rag.keyword_index, kept in
+`keyword_dir`) at the store's revision knows it holds what the store holds, even after a crash.
+Writes made by another process sharing the store are seen at the next search: embedded Chroma
+keeps a process's vector index in memory and refreshes it only on that process's own writes,
+so when the revision moved without this process, the embedded client is reopened.
 Knows nothing about prompts, models or the UI.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -214,12 +217,16 @@ class Store:
             if old == {version} and (article.doc_id, version) in complete:
                 unchanged.append(article.doc_id)
             else:
+                if not (added or updated):
+                    self._bump_revision()  # what derived indexes recorded is no longer so
                 self._write(article, version)
                 shown = any((article.doc_id, v) in complete for v in old)
                 (updated if shown else added).append(article.doc_id)
             if progress:
                 progress(article)
         removed = sorted(set(existing) - seen) if prune else []
+        if removed and not (added or updated):
+            self._bump_revision()
         for doc_id in removed:
             self._collection.delete(where={"doc_id": doc_id})
         if added or updated or removed:
@@ -251,6 +258,7 @@ class Store:
         """Delete one article's chunks; False when it was not there."""
         ids = self._collection.get(where={"doc_id": doc_id}, include=[])["ids"]
         if ids:
+            self._bump_revision()
             self._collection.delete(ids=ids)
             self._bump_revision()
         return bool(ids)
@@ -270,6 +278,31 @@ class Store:
                 chunks=(info.chunks if info else 0) + 1,
             )
         return sorted(by_doc.values(), key=lambda a: (a.date or "", a.doc_id), reverse=True)
+
+    @property
+    def keyword_dir(self) -> Path:
+        """This collection's keyword index: beside the embedded store, or for a server one
+        folder a (server, collection) in this machine's data dir."""
+        name = self.settings.collection
+        if self.settings.chroma_url:
+            name += "-" + hashlib.sha256(self.settings.chroma_url.encode()).hexdigest()[:12]
+        return self.settings.data_dir / "keyword" / name
+
+    def complete_versions(self) -> set[Version]:
+        return self._versions()[1]
+
+    def chunks_of_versions(self, versions: list[Version]) -> Iterator[tuple[str, Chunk]]:
+        """(version, chunk) for the chunks of these (doc_id, version)s, a batch of articles at
+        a time, each article's in its order."""
+        wanted = set(versions)
+        doc_ids = sorted({doc_id for doc_id, _ in wanted})
+        for i in range(0, len(doc_ids), 500):
+            where = {"doc_id": {"$in": doc_ids[i : i + 500]}}
+            got = self._collection.get(where=where, include=["documents", "metadatas"])
+            metas = got["metadatas"] or []
+            version = {i: version_of(m)[1] for i, m in zip(got["ids"], metas, strict=True)}
+            for chunk in sorted(chunks_of(got, wanted), key=lambda c: (c.doc_id, c.position)):
+                yield version[chunk.chunk_id], chunk
 
     def all_chunks(self) -> list[Chunk]:
         got = self._collection.get(include=["documents", "metadatas"])

@@ -1,4 +1,4 @@
-"""Keyword ranking (rag.keyword) and reciprocal rank fusion (rag.retrieve.fuse)."""
+"""Keyword ranking (rag.keyword_index) and reciprocal rank fusion (rag.retrieve.fuse)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,19 @@ def seed_chunks() -> list[Chunk]:
 CHUNKS = seed_chunks()
 
 
-@pytest.fixture(scope="module")
-def index() -> KeywordIndex:
-    return KeywordIndex(CHUNKS)
+def build(chunks: list[Chunk], folder: Path, merged: bool = False) -> KeywordIndex:
+    """An index holding these chunks (each article at version "v1"), merged or not."""
+    index = KeywordIndex(folder)
+    versions = {(c.doc_id, "v1") for c in chunks}
+    index.follow("r1", lambda: versions, lambda wanted: [("v1", c) for c in chunks])
+    if merged:
+        index.merge()
+    return index
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["fresh", "merged"])
+def index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> KeywordIndex:
+    return build(CHUNKS, tmp_path_factory.mktemp("keyword"), merged=request.param)
 
 
 # --------------------------------------------------------------------------------- tokenize
@@ -112,13 +122,13 @@ def test_only_chunks_sharing_a_term_are_returned(index: KeywordIndex) -> None:
     assert all("yonhap" in tokenize(f"{c.title}\n{c.text}") for c, _ in results)
 
 
-def test_the_title_is_searched_too() -> None:
+def test_the_title_is_searched_too(tmp_path: Path) -> None:
     chunks = [
         Chunk("a:0", "a", "Tiananmen parade", None, 0, 0, 10, "Soldiers marched."),
         Chunk("b:0", "b", "Weather", None, 0, 0, 10, "Rain fell in Seoul."),
         Chunk("c:0", "c", "Trade", None, 0, 0, 10, "Exports grew."),
     ]
-    results = KeywordIndex(chunks).search("Tiananmen", 3)
+    results = build(chunks, tmp_path).search("Tiananmen", 3)
     assert [c.chunk_id for c, _ in results] == ["a:0"]
 
 
@@ -131,15 +141,16 @@ def test_unknown_term_finds_nothing(index: KeywordIndex) -> None:
     assert index.search("zeppelin", 5) == []
 
 
-def test_empty_index_finds_nothing() -> None:
-    assert KeywordIndex([]).search("Kim", 5) == []
+def test_empty_index_finds_nothing(tmp_path: Path) -> None:
+    assert build([], tmp_path).search("Kim", 5) == []
 
 
-def test_equal_scores_keep_chunk_order() -> None:
+@pytest.mark.parametrize("merged", [False, True])
+def test_equal_scores_keep_chunk_order(tmp_path: Path, merged: bool) -> None:
     chunks = [
         Chunk(f"d{i}:0", f"d{i}", "", None, 0, 0, 10, "Kim met Xi in Beijing.") for i in range(4)
     ]
-    results = KeywordIndex(chunks).search("Kim", 4)
+    results = build(chunks, tmp_path, merged).search("Kim", 4)
     assert [c.chunk_id for c, _ in results] == ["d0:0", "d1:0", "d2:0", "d3:0"]
 
 
