@@ -7,7 +7,8 @@ Jaccard is computed exactly: over the few dozen candidates of one query that is 
 MinHash, which only estimates it.
 Selection: maximal marginal relevance (Carbonell & Goldstein, 1998) over the fused ranking,
 trading relevance (fused score, scaled to [0, 1]) against the highest cosine similarity to a
-passage already picked.
+passage already picked (one matrix product of the candidates' vectors, each passage's highest
+similarity updated as passages are picked).
 Knows nothing about Chroma, models or prompts: ids, texts and vectors.
 """
 
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from rag.embed import similarity
+import numpy as np
+
 from rag.text import normalize_text, tokenize
 
 SHINGLE = 5
@@ -58,16 +60,19 @@ def mmr(
     if not ranked:
         return []
     top = max(score for _, score in ranked)
-    relevance = {i: score / top if top > 0 else 0.0 for i, score in ranked}
-    picked: list[str] = []
-    left = [i for i, _ in ranked]
+    ids = [i for i, _ in ranked]
+    relevance = [score / top if top > 0 else 0.0 for _, score in ranked]
+    matrix = np.asarray([vectors[i] for i in ids], dtype=float)
+    similarities = matrix @ matrix.T
+    redundancy = np.zeros(len(ids))  # the highest similarity to a picked one (0: none picked)
+    picked: list[int] = []
+    left = list(range(len(ids)))
     while left and len(picked) < k:
-
-        def gain(item: str) -> float:
-            redundancy = max((similarity(vectors[item], vectors[p]) for p in picked), default=0.0)
-            return weight * relevance[item] - (1 - weight) * redundancy
-
-        best = max(left, key=gain)  # ties keep rank order: max returns the first maximum
+        # ties keep rank order: max returns the first maximum
+        best = max(left, key=lambda j: weight * relevance[j] - (1 - weight) * redundancy[j])
+        redundancy = (
+            similarities[:, best] if not picked else np.maximum(redundancy, similarities[:, best])
+        )
         picked.append(best)
         left.remove(best)
-    return picked
+    return [ids[j] for j in picked]

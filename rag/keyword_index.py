@@ -16,7 +16,6 @@ search. Top k is selected without sorting every score. Knows nothing about Chrom
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import shutil
@@ -102,24 +101,35 @@ class KeywordIndex:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            self._refresh()
-            if self._rows_since + self._dead > max(MERGE_MIN, MERGE_FRACTION * self._frozen):
+            if self._grown():
                 self._merge()
+            self._refresh()
 
     def _add(self, chunks: Iterable[tuple[str, Chunk]]) -> None:
         self._db.executemany(
             "INSERT INTO chunks(doc_id, version, chunk, terms) VALUES (?, ?, ?, ?)",
             (
-                (c.doc_id, version, json.dumps(dataclasses.asdict(c)), json.dumps(_counts(c)))
+                (c.doc_id, version, json.dumps(list(vars(c).values())), json.dumps(_counts(c)))
                 for version, c in chunks
             ),
         )
+
+    def _grown(self) -> bool:
+        """Whether the rows added or deleted since the frozen postings call for a merge."""
+        frozen_rows = int(_meta(self._db, "frozen_rows") or 0)
+        count = "SELECT count(*) FROM chunks WHERE row {} ?"
+        fresh = self._db.execute(count.format(">"), (frozen_rows,)).fetchone()[0]
+        frozen = self._db.execute(count.format("<="), (frozen_rows,)).fetchone()[0]
+        present = int(_meta(self._db, "frozen_count") or 0)
+        return fresh + present - frozen > max(MERGE_MIN, MERGE_FRACTION * frozen)
 
     def merge(self) -> None:
         """Fold every row into a new frozen `Postings` (done by `follow` when rows added
         since the last one grow to a quarter of it)."""
         with self._lock:
-            self._merge()
+            self._refresh()
+            if self._rows_since or self._dead:
+                self._merge()
 
     def _merge(self) -> None:
         name = f"postings-{uuid.uuid4().hex}"
@@ -131,6 +141,8 @@ class KeywordIndex:
             old = _meta(self._db, "postings")
             self._db.execute("REPLACE INTO meta VALUES ('postings', ?)", (name,))
             self._db.execute("REPLACE INTO meta VALUES ('frozen_rows', ?)", (str(last),))
+            count = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            self._db.execute("REPLACE INTO meta VALUES ('frozen_count', ?)", (str(count),))
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -155,7 +167,7 @@ class KeywordIndex:
         self._alive = alive
         self._frozen = int(alive.sum())
         lengths = np.asarray(self._postings.lengths)
-        self._dead = int(np.count_nonzero(lengths >= 0)) - self._frozen
+        self._dead = int(_meta(self._db, "frozen_count") or 0) - self._frozen
         self._fresh: dict[str, list[tuple[int, int, int]]] = {}  # term: (row, count, length)
         self._last = limit
         length, fresh = float(lengths[alive].sum()), 0
@@ -212,7 +224,7 @@ class KeywordIndex:
         stored = dict(
             self._db.execute(f"SELECT row, chunk FROM chunks WHERE row IN ({marks})", picked)
         )
-        return [(Chunk(**json.loads(stored[r])), float(scores[r])) for r in picked]
+        return [(Chunk(*json.loads(stored[r])), float(scores[r])) for r in picked]
 
 
 def _counts(chunk: Chunk) -> dict[str, int]:

@@ -41,20 +41,29 @@ class Postings:
     @classmethod
     def build(cls, rows: Iterable[tuple[int, dict[str, int]]], folder: Path) -> Postings:
         """From (row, {term: count}) pairs, written into `folder` (which must not exist)."""
-        by_term: dict[str, list[tuple[int, int]]] = {}
+        terms: dict[str, int] = {}
+        term_ids: list[int] = []
+        at: list[int] = []
+        counts: list[int] = []
         lengths: dict[int, int] = {}
-        for row, counts in rows:
-            lengths[row] = sum(counts.values())
-            for term, count in counts.items():
-                by_term.setdefault(term, []).append((row, count))
-        terms = {term: i for i, term in enumerate(by_term)}
-        sizes = np.array([len(p) for p in by_term.values()], dtype=np.int64)
+        for row, held in rows:
+            ids = [terms.setdefault(term, len(terms)) for term in held]
+            term_ids += ids
+            at += [row] * len(ids)
+            counts += held.values()
+            lengths[row] = sum(held.values())
+        order = np.argsort(np.array(term_ids, dtype=np.int64), kind="stable")
+        sizes = np.bincount(np.array(term_ids, dtype=np.int64), minlength=len(terms))
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        flat = [pair for postings in by_term.values() for pair in postings]
-        pairs = np.array(flat, dtype=np.int64).reshape(-1, 2)
         length_of = np.full(max(lengths, default=-1) + 1, -1, dtype=np.int64)  # -1: no row
         length_of[list(lengths)] = list(lengths.values())
-        built = cls(terms, offsets, pairs[:, 0].copy(), pairs[:, 1].astype(np.int32), length_of)
+        built = cls(
+            terms,
+            offsets,
+            np.array(at, dtype=np.int64)[order],
+            np.array(counts, dtype=np.int32)[order],
+            length_of,
+        )
         folder.mkdir(parents=True)
         for name in ("offsets", "rows", "counts", "lengths"):
             np.save(folder / f"{name}.npy", getattr(built, name))
