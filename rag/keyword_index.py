@@ -143,17 +143,28 @@ class KeywordIndex:
             self._db.execute("REPLACE INTO meta VALUES ('frozen_rows', ?)", (str(last),))
             count = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
             self._db.execute("REPLACE INTO meta VALUES ('frozen_count', ?)", (str(count),))
+            for stale in self.folder.glob("postings-*"):  # left by a merge cut short
+                if stale.name not in (name, old):
+                    shutil.rmtree(stale, ignore_errors=True)
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             shutil.rmtree(self.folder / name, ignore_errors=True)
             raise
         if old:
-            shutil.rmtree(self.folder / old, ignore_errors=True)  # mapped copies stay readable
+            shutil.rmtree(self.folder / old, ignore_errors=True)  # mapped ones stay readable
         self._refresh()
 
     def _refresh(self) -> None:
-        """Reload what is in memory when this or another process changed the folder."""
+        """Reload what is in memory when this or another process changed the folder; in a
+        read transaction, so the postings it names are not removed before they are mapped."""
+        self._db.execute("BEGIN")
+        try:
+            self._reload()
+        finally:
+            self._db.execute("COMMIT")
+
+    def _reload(self) -> None:
         seen = tuple(_meta(self._db, k) or "" for k in ("revision", "postings", "frozen_rows"))
         if seen == self._seen:
             return
