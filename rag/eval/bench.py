@@ -8,7 +8,9 @@ the ratio to the first setting (machines are noisy; compare within one run).
 `rag bench retrieval` scores retrieval alone (no model) on the standalone answerable questions
 of a question set: share of gold evidence quotes inside the top-k passages, distinct passages
 among them, and time, for each MMR weight with near-duplicate grouping on and off; with
-`--copies` every article is also ingested as a syndicated copy, the case grouping is for.
+`--copies` every article is also ingested as a syndicated copy, the case grouping is for;
+with `--scale` it times retrieval on synthetic corpora of up to 10^5 (or 10^6) chunks instead
+(rag.eval.scale).
 `rag bench injection` measures hostile articles (rag.eval.injection). `report` runs one.
 Knows nothing about the UI; prints a markdown table. Part of the evaluation side: the product
 never imports it.
@@ -221,6 +223,10 @@ def report(what: str, settings: Settings, args: argparse.Namespace) -> str:
         return bench_llama(settings, args.corpus, args.threads, args.batch, args.repeats)
     if what == "evidence":
         return bench_evidence(settings, args.corpus, args.questions, args.sentences)
+    if what == "retrieval" and args.scale:
+        from rag.eval import scale
+
+        return scale.measure(full=args.scale == "full")
     if what == "retrieval":
         return bench_retrieval(settings, args.corpus, args.questions, args.mmr, args.copies)
     if what == "injection":

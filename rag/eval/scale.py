@@ -1,0 +1,181 @@
+"""Retrieval at scale: `rag bench retrieval --scale [full]`.
+
+Contract: for 10^3, 10^4 and 10^5 chunks (and 10^6 with `full`) of rag.eval.synthetic, each in
+a fresh process, the chunks are written into an embedded store with random unit vectors as
+their embeddings (encoding 10^5 chunks would take hours here; the dense half is timed on
+vectors of the real dimension, not judged), then the full retrieval of rag.retrieve is timed
+on synthetic queries: p50 and p95 ms, the process's resident memory, and the keyword index's
+first build from the store and its opening afresh. At the 10^5 point Chroma's HNSW recall@10
+against exact search is measured for a few `ef_search` values, and the keyword index
+candidates are compared (rag.eval.keyword_candidates). Returns markdown tables. Part of the
+evaluation side.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import platform
+import statistics
+import tempfile
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.config import Settings
+from rag.embed import Embedder
+from rag.eval import synthetic
+from rag.stored import metadata
+
+DIM = 384  # all-MiniLM-L6-v2's
+QUERIES = 60
+EF_SEARCH = (10, 100)
+
+
+class RandomEmbedder(Embedder):
+    """A unit vector a text, the same for the same text: embeddings without a model."""
+
+    def __init__(self) -> None:
+        super().__init__(f"random-unit-{DIM}")
+
+    def encode(self, texts: list[str], progress: bool = False) -> list[list[float]]:
+        seeds = (zlib.crc32(t.encode("utf-8")) for t in texts)
+        return [synthetic.unit_vectors(1, DIM, seed)[0].tolist() for seed in seeds]
+
+
+def _collection(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(
+        path=str(settings.store_dir), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    return client, client.get_collection(settings.collection, embedding_function=None)
+
+
+def _fill(settings: Settings, n: int) -> None:
+    """`n` synthetic chunks written straight into the collection, whole articles a batch."""
+    client, collection = _collection(settings)
+    limit = client.get_max_batch_size()
+    vectors = iter(synthetic.unit_vectors(n, DIM, seed=1))
+    batch: list[tuple[Any, dict[str, Any]]] = []
+    articles = itertools.groupby(synthetic.chunks(n, seed=1), key=lambda c: c.doc_id)
+    for _, group in itertools.chain(articles, [("", iter(()))]):
+        chunks = list(group)
+        if len(batch) + len(chunks) > limit or not chunks:
+            collection.add(
+                ids=[c.chunk_id for c, _ in batch],
+                embeddings=[next(vectors) for _ in batch],
+                documents=[c.text for c, _ in batch],
+                metadatas=[m for _, m in batch],
+            )
+            batch = []
+        batch += [(c, metadata(c, "synthetic", len(chunks))) for c in chunks]
+
+
+def _rss_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1]) / 1024
+
+
+def _point(n: int, data_dir: str) -> dict[str, Any]:
+    from rag.keyword_index import KeywordIndex
+    from rag.retrieve import Retriever
+    from rag.store import Store
+
+    settings = Settings(data_dir=Path(data_dir), embedder=f"random-unit-{DIM}")
+    store = Store(settings, RandomEmbedder())
+    start = time.perf_counter()
+    _fill(settings, n)
+    written = time.perf_counter() - start
+    retriever = Retriever(store)
+    start = time.perf_counter()
+    retriever.keyword_index()
+    built = time.perf_counter() - start
+    start = time.perf_counter()
+    KeywordIndex(store.keyword_dir).search("warm", 1)
+    opened = time.perf_counter() - start
+    queries = synthetic.queries(QUERIES + 3, seed=1)
+    for query in queries[:3]:
+        retriever.retrieve(query)  # warm: the vector index is loaded at the first search
+    times = []
+    for query in queries[3:]:
+        start = time.perf_counter()
+        retriever.retrieve(query)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {
+        "chunks": n,
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+        "rss_mb": round(_rss_mb()),
+        "write_s": round(written, 1),
+        "keyword_build_s": round(built, 1),
+        "keyword_open_s": round(opened, 3),
+    }
+
+
+def _recall(data_dir: str, ef: int) -> float:
+    """HNSW recall@10 against exact cosine search, for 100 random query vectors."""
+    settings = Settings(data_dir=Path(data_dir), embedder=f"random-unit-{DIM}")
+    _, collection = _collection(settings)
+    collection.modify(configuration={"hnsw": {"ef_search": ef}})
+    stored = collection.get(include=["embeddings"])
+    ids, matrix = np.array(stored["ids"]), np.asarray(stored["embeddings"], dtype=np.float32)
+    probes = synthetic.unit_vectors(100, DIM, seed=99)
+    exact = [set(ids[np.argsort(-(matrix @ p))[:10]]) for p in probes]
+    found = collection.query(query_embeddings=probes.tolist(), n_results=10, include=[])["ids"]
+    return statistics.mean(len(e & set(f)) / 10 for e, f in zip(exact, found, strict=True))
+
+
+def _in_fresh_process(function: Any, *args: Any) -> Any:
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(function, args)
+
+
+def measure(full: bool) -> str:
+    from rag.eval import keyword_candidates
+
+    sizes = [10**3, 10**4, 10**5] + ([10**6] if full else [])
+    rows, recalls = [], {}
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as data_dir:
+            rows.append(_in_fresh_process(_point, n, data_dir))
+            if n == 10**5:
+                recalls = {ef: _in_fresh_process(_recall, data_dir, ef) for ef in EF_SEARCH}
+    candidates = keyword_candidates.measure(max(n for n in sizes if n <= 10**5))
+    return _table(rows, recalls, candidates)
+
+
+def _table(
+    rows: list[dict[str, Any]], recalls: dict[int, float], candidates: list[dict[str, Any]]
+) -> str:
+    cpu = next((x for x in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in x), "")
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    machine = f"{cpu.split(':')[-1].strip() or platform.machine()}, {os.cpu_count()} cores, "
+    machine += f"{memory:.0f} GiB"
+    lines = [
+        f"synthetic news-like chunks of 600 characters, random unit vectors ({DIM} dimensions) "
+        f"as embeddings; {QUERIES} synthetic queries a point, each point in a fresh process; "
+        f"{machine}",
+        "",
+        "| chunks | retrieval p50 ms | p95 ms | RSS MB | keyword index: first build s | "
+        "opening s | store write s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['chunks']:,} | {r['p50_ms']} | {r['p95_ms']} | {r['rss_mb']} | "
+        f"{r['keyword_build_s']} | {r['keyword_open_s']} | {r['write_s']} |"
+        for r in rows
+    ]
+    if recalls:
+        lines += ["", "| HNSW ef_search (10^5 chunks) | recall@10 vs exact |", "|---|---|"]
+        lines += [f"| {ef} | {recall:.3f} |" for ef, recall in recalls.items()]
+    lines += ["", "| keyword index | chunks | build s | load s | p50 ms | p95 ms | MB |"]
+    lines += ["|---|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(str(v) for v in c.values()) + " |" for c in candidates]
+    return "\n".join(lines)
