@@ -189,6 +189,19 @@ def open_tab_by_keyboard(page: Any, name: str) -> None:
     page.wait_for_selector(f"[role=tab][data-tab-id={name.lower()}][aria-selected=true]")
 
 
+def choose_by_keyboard(page: Any, dropdown: str, typed: str) -> None:
+    """Tab to a dropdown, type to filter its list, and press Enter on the highlighted match."""
+    tab_to(page, f"{dropdown} input")
+    page.keyboard.type(typed)
+    page.wait_for_selector(f"{dropdown} li.active:has-text('{typed}')")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "([s, typed]) => { const v = document.querySelector(s).value;"
+        " return v.startsWith(typed) && v !== typed; }",
+        arg=[f"{dropdown} input", typed],
+    )
+
+
 def wait_for_report(page: Any, before: str) -> str:
     page.wait_for_function(
         f"previous => {{ const now = ({READ_REPORT})(); return now !== '' && now !== previous; }}",
@@ -348,11 +361,7 @@ def test_remove_by_keyboard_asks_first_and_undo_puts_it_back(session: Session) -
     open_tab_by_keyboard(page, "Library")
     listing = page.locator("#library-list")
     assert "Velmora opens a glass bridge" in listing.inner_text()
-    audit(page, "the Library tab")
-    tab_to(page, "#remove-choice input")
-    page.keyboard.type("Velmora")
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")
+    choose_by_keyboard(page, "#remove-choice", "Velmora")
     tab_to(page, "#remove")
     page.keyboard.press("Enter")
     question = page.locator("#confirm-text")
@@ -371,6 +380,7 @@ def test_remove_by_keyboard_asks_first_and_undo_puts_it_back(session: Session) -
     assert wait_for_report(page, before).startswith("Put back “Velmora opens a glass bridge")
     assert "Velmora opens a glass bridge" in listing.inner_text()
     assert any(name.startswith("Velmora") for name in session.uploaded())
+    audit(page, "the Library tab")
     open_tab(page, "Ask")
 
 
