@@ -13,6 +13,7 @@ Knows nothing about chunking, embeddings or storage.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
@@ -210,14 +211,16 @@ def parse_html(doc_id: str, content: str) -> Article:
 
 
 def parse_jsonl(
-    stem: str, content: str, name: str | None = None
+    stem: str, lines: Iterable[bytes], name: str | None = None
 ) -> Iterator[Article | LoadFailure]:
-    """One article per line; doc_id is `<file stem>_<id>` (the line number when no id)."""
-    for number, line in enumerate(content.splitlines(), start=1):
-        if not line.strip():
-            continue
+    """One article per line, each line decoded on its own (`decode`); doc_id is
+    `<file stem>_<id>` (the line number when no id)."""
+    for number, raw in enumerate(lines, start=1):
         where = f"{name or stem + '.jsonl'} line {number}"
         try:
+            line = decode(raw)
+            if not line.strip():
+                continue
             record = json.loads(line)
             if not isinstance(record, dict):
                 raise ArticleError("not a JSON object")
@@ -238,29 +241,39 @@ def _opt(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def _jsonl(stem: str, path: Path) -> Iterator[Article | LoadFailure]:
+    """A .jsonl file's articles, read a line at a time (memory does not grow with the file);
+    one in UTF-16 or UTF-32, whose lines are not lines of bytes, is decoded whole."""
+    with path.open("rb") as file:
+        head = file.read(4)
+        file.seek(0)
+        whole = head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or b"\x00" in head
+        lines = [line.encode() for line in decode(file.read()).split("\n")] if whole else file
+        found = False
+        for item in parse_jsonl(stem, lines, str(path)):
+            found = True
+            yield item
+    if not found:
+        raise ArticleError("no text")
+
+
 def load_file(path: Path) -> Iterator[Article | LoadFailure]:
-    """Articles in one file (several for .jsonl), or a failure naming it."""
+    """Articles in one file (several for .jsonl, read as they come), or a failure naming it."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         yield LoadFailure(str(path), f"unsupported type {suffix or '(none)'}")
         return
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        yield LoadFailure(str(path), f"cannot read: {exc}")
-        return
     doc_id = safe_id(path.stem)
     try:
-        content = decode(data)
         if suffix == ".jsonl":
-            items = list(parse_jsonl(doc_id, content, str(path)))
-            if not items:
-                raise ArticleError("no text")
+            items = _jsonl(doc_id, path)
         else:
             parse = {".txt": parse_txt, ".md": parse_markdown}.get(suffix, parse_html)
-            items = [parse(doc_id, content)]
+            items = iter([parse(doc_id, decode(path.read_bytes()))])
         for item in items:
             yield replace(item, path=str(path)) if isinstance(item, Article) else item
+    except OSError as exc:
+        yield LoadFailure(str(path), f"cannot read: {exc}")
     except ArticleError as exc:
         yield LoadFailure(str(path), str(exc))
     except Exception as exc:  # a parser library choking on malformed input
@@ -284,19 +297,42 @@ def article_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def load_all(paths: Iterable[Path]) -> tuple[list[Article], list[LoadFailure]]:
-    """Every article under `paths`, and the failures; a doc_id seen twice is a failure."""
-    articles: dict[str, Article] = {}
-    failures: list[LoadFailure] = []
+def read_all(paths: Iterable[Path]) -> Iterator[Article | LoadFailure]:
+    """Every article under `paths` as it is read, and the failures; a doc_id seen twice is a
+    failure. Holds only the doc_ids seen."""
+    seen: set[str] = set()
     for file in article_files(paths):
         if not file.exists():
-            failures.append(LoadFailure(str(file), "no such file or folder"))
+            yield LoadFailure(str(file), "no such file or folder")
             continue
         for item in load_file(file):
-            if isinstance(item, LoadFailure):
-                failures.append(item)
-            elif item.doc_id in articles:
-                failures.append(LoadFailure(str(file), f"duplicate doc_id {item.doc_id}"))
-            else:
-                articles[item.doc_id] = item
-    return list(articles.values()), failures
+            if isinstance(item, Article) and item.doc_id in seen:
+                item = LoadFailure(str(file), f"duplicate doc_id {item.doc_id}")
+            elif isinstance(item, Article):
+                seen.add(item.doc_id)
+            yield item
+
+
+def count_articles(paths: Iterable[Path]) -> int:
+    """About how many articles `read_all` will read (one a file, one a line of a .jsonl),
+    counted without parsing, for progress."""
+    total = 0
+    for file in (f for f in article_files(paths) if f.is_file()):
+        if file.suffix.lower() != ".jsonl":
+            total += 1
+            continue
+        with file.open("rb") as lines:
+            total += sum(block.count(b"\n") for block in iter(lambda: lines.read(1 << 20), b""))
+    return total
+
+
+def load_all(paths: Iterable[Path]) -> tuple[list[Article], list[LoadFailure]]:
+    """Every article under `paths`, and the failures (see `read_all`)."""
+    articles: list[Article] = []
+    failures: list[LoadFailure] = []
+    for item in read_all(paths):
+        if isinstance(item, LoadFailure):
+            failures.append(item)
+        else:
+            articles.append(item)
+    return articles, failures

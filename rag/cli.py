@@ -34,8 +34,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from rag import web
-    from rag.articles import iso_date, load_all
+    from rag.articles import iso_date
     from rag.errors import InputError
+    from rag.ingest import ingest
     from rag.store import Store
 
     settings = _settings(args)
@@ -47,28 +48,26 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise InputError(f"--since: not a date: {args.since!r}")
     if args.watch is not None and (not args.feed or args.watch <= 0):
         raise InputError("--watch needs a number of minutes above 0 and at least one --feed")
-    articles, failures = load_all(paths or ([] if online else [DEFAULT_ARTICLES]))
     harvester = web.Harvester.from_settings(settings) if online else None
+    fetched, failures = [], []
     if harvester:
         with tqdm(desc="fetch", unit="page", disable=args.quiet) as bar:
             got = harvester.collect(
                 urls, args.feed, args.sitemap, since, progress=bar.update, planned=bar.reset
             )
         harvester.close()
-        known = {a.doc_id for a in articles}
-        articles += [a for a in got.articles if a.doc_id not in known]
-        failures += got.failures
+        fetched, failures = got.articles, got.failures
     for failure in failures:
         print(f"skipped {failure}", file=sys.stderr)
     store = Store(settings)
-    with tqdm(total=len(articles), desc="ingest", unit="article", disable=args.quiet) as bar:
-        report = store.sync(articles, prune=args.prune, progress=lambda _: bar.update())
-    print(f"{report}; {store.count()} chunks in {settings.collection!r}")
+    paths = paths or ([] if online else [DEFAULT_ARTICLES])
+    done = ingest(store, paths, fetched, prune=args.prune, quiet=args.quiet)
+    print(f"{done.report}; {store.count()} chunks in {settings.collection!r}")
     if harvester:
         harvester.save_state()
     if args.watch is not None:
         return _watch(args, settings)
-    return 1 if failures and not articles else 0
+    return 1 if (failures or done.failures) and not done.articles else 0
 
 
 def _watch(args: argparse.Namespace, settings: config.Settings) -> int:
