@@ -31,7 +31,8 @@ def shingles(text: str) -> set[tuple[str, ...]]:
 
 
 def jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
+    shared = len(a & b)  # the union is counted, not built
+    return shared / (len(a) + len(b) - shared) if a or b else 0.0
 
 
 def group_copies(
