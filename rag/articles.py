@@ -30,6 +30,7 @@ from frontmatter.default_handlers import YAMLHandler
 from rag.errors import ArticleError
 from rag.text import clean_text
 
+MAX_TITLE_CHARS = 300  # a longer title is cut: it is shown and read with every passage
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 _HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*(.*)$")
 _UNSAFE_RUN = re.compile("\x00+")
@@ -128,7 +129,8 @@ def _finish(doc_id: str, title: str, day: object, text: str, **extra: str | None
     body = clean_text(text).strip()
     if not body:
         raise ArticleError("no text")
-    name = " ".join(clean_text(title).split()) or body.splitlines()[0][:120]
+    name = " ".join(clean_text(title).split()) or body.splitlines()[0]
+    name = name if len(name) <= MAX_TITLE_CHARS else name[: MAX_TITLE_CHARS - 1] + "…"
     kept = {key: clean_text(value) if value else value for key, value in extra.items()}
     return Article(doc_id=doc_id, title=name, date=iso_date(day), text=body, **kept)
 
@@ -233,7 +235,7 @@ def parse_jsonl(
                 source=_opt(record.get("source")),
                 url=_opt(record.get("url")),
             )
-        except (json.JSONDecodeError, ArticleError) as exc:
+        except (ValueError, RecursionError, ArticleError) as exc:  # a bad line, not the file
             yield LoadFailure(where, str(exc))
 
 

@@ -26,9 +26,15 @@ _SPECIAL = re.compile(
     r"<\|[^<>|\n]{0,40}\|>|<\||\|>|</?[A-Za-z_][\w.:-]{0,30}/?>|\[/?INST\]|<</?SYS>>",
     re.IGNORECASE,
 )
+# the markup of a chat turn (not any tag: `<br>` or `<sup>` in an article is only defused)
+_CHAT_TURN = re.compile(
+    r"<\|[^<>|\n]{0,40}\|>|\[/?INST\]|<</?SYS>>|</?s>|</?(?:start|end)_of_turn>"
+    r"|</?(?:system|user|assistant|human|tool_call|tool_response)>",
+    re.IGNORECASE,
+)
 _MARKER_LOOKALIKE = re.compile(r"\[(\s*\d+(?:\s*,\s*\d+)*\s*)\]")
-_MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\(\s*[a-z][a-z0-9+.-]*:[^)\n]*\)", re.IGNORECASE)
+_MD_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\([^()\n]*\)")
+_MD_LINK = re.compile(r"\[([^\[\]\n]+)\]\( ?[a-z][a-z0-9+.-]*:[^()\n]*\)", re.IGNORECASE)
 _BARE_URL = re.compile(r"\b(?:https?|ftp|data|javascript):[^\s<>\"')\]]+", re.IGNORECASE)
 
 _MODEL = (
@@ -47,7 +53,7 @@ _ADDRESSED = [
     r"|system message|programming|constraints)\b",
     r"\bnew (?:instructions?|rules|system prompt|task|directives?)\s*:",
     r"\b(?:system prompt|system override|system message|system instructions?|developer mode"
-    r"|developer message|jailbreak|prompt injection|do anything now)\b",
+    r"|developer message)\s*:",
     # words to the model itself
     rf"\b(?:dear|attention|note to|message (?:to|for)|instructions? (?:to|for)|hey|hello)\s+"
     rf"(?:the\s+|any\s+|all\s+)?{_MODEL}\b",
@@ -58,10 +64,11 @@ _ADDRESSED = [
     r"|unrestricted|unfiltered)\b",
     r"\bfrom now on,? you (?:will|must|are|should|shall) (?:only )?(?:answer|reply|respond|say"
     r"|ignore|act|write|output)\b",
-    rf"(?:^|[.!?]\s+|\b(?:to|for) (?:the |any |all )?)(?:{_MODEL}|bots?)\s*:",
+    rf"\b(?:to|for) (?:the |any |all )?(?:{_MODEL}|bots?)\s*:",
+    r"(?:^|[.!?]\s+)(?:ai |language model |llm )?(?:assistants?|chat ?bots?)\s*:",
     rf"\b{_MODEL}\s+(?:answering|reading|summari[sz]ing|processing|parsing)\s+(?:this|these|the"
     r"|questions?|any)\b",
-    rf"\bfor {_MODEL}\s*(?:summari[sz]ers?|readers?|crawlers?|tools?|agents?)?\s+only\b",
+    rf"\bfor {_MODEL}(?: (?:summari[sz]ers?|readers?|crawlers?|tools?|agents?))? only\b",
     rf"\bthe {_MODEL}\s+(?:must|should|shall|has to|needs to|will now)\b",
     r"\bautomated (?:summary|summari[sz]ation|answering|question.answering) (?:tools?|systems?"
     r"|agents?|software)\b",
@@ -85,8 +92,9 @@ _ADDRESSED = [
     r"\byour (?:answer|reply|response|output) (?:must|should|shall|has to|needs to)\b",
     r"\b(?:answer|reply|respond)\w*\s+(?:to\s+)?(?:every|all|any|each)\s+(?:question|query"
     r"|request)s?\s+(?:with|by (?:saying|writing))\b",
-    r"\b(?:do not|don't|never) (?:cite|mention|reveal|use|trust|answer from) (?:the |any )?"
-    r"(?:sources?|other articles?|passages?|documents?|context)\b",
+    r"\b(?:do not|don't|never) (?:cite|mention|use|answer from|rely on) (?:the |any )?(?:other "
+    r"(?:sources?|articles?|passages?|documents?)|(?:sources?|articles?|passages?|documents?"
+    r"|context) (?:above|provided|given|you (?:were|have been) given))\b",
     # role labels opening a line: "System:", "### Instruction"
     r"^\s*(?:#{1,6}\s*)?(?:system|assistant|user|human|instructions?)\s*[:>]",
     r"#{2,6}\s*(?:instruction|system|response|input)\b",
@@ -126,7 +134,7 @@ def defuse(text: str) -> str:
 
 def addresses_model(text: str) -> bool:
     """Whether `text` speaks to a model reading it rather than reporting news."""
-    return _ADDRESSES_MODEL.search(text) is not None or _SPECIAL.search(text) is not None
+    return _ADDRESSES_MODEL.search(text) is not None or _CHAT_TURN.search(text) is not None
 
 
 def redact(text: str) -> tuple[str, int]:

@@ -66,7 +66,7 @@ def normalize_text(text: str) -> str:
 # ESC sequences (CSI "ESC[...m", OSC "ESC]...BEL", two-character ones), the C1 CSI with its
 # parameters, C0/C1 controls but tab and newline, and the bidi controls that reorder shown text
 _TERMINAL_SEQUENCE = re.compile(
-    r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -~])?|\x9b[0-?]*[ -/]*[@-~]?"
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b\n]*(?:\x07|\x1b\\)|[ -~])?|\x9b[0-?]*[ -/]*[@-~]?"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 

@@ -187,3 +187,20 @@ def test_anchors_without_aliases_still_load(tmp_path: Path) -> None:
     path = tmp_path / "anchor.md"
     path.write_text(f"---\ntitle: &t Anchored\n---\n\n{BODY}", encoding="utf-8")
     assert only_article(path).title == "Anchored"
+
+
+@pytest.mark.parametrize("bad", ['"views": ' + "9" * 5000, '"x": ' + "[" * 100_000 + "]" * 100_000])
+def test_a_bad_jsonl_line_costs_only_itself(tmp_path: Path, bad: str) -> None:
+    """A line json refuses for its numbers or its depth is one failure; later lines load."""
+    lines = [json.dumps({"id": f"a{n}", "title": f"T{n}", "text": f"Story {n}."}) for n in range(4)]
+    lines[1] = "{" + bad + ', "text": "x"}'
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    articles, failures = load_all([tmp_path])
+    assert [a.doc_id for a in articles] == ["feed_a0", "feed_a2", "feed_a3"]
+    assert len(failures) == 1 and "line 2" in str(failures[0])
+
+
+def test_an_overlong_title_is_cut(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(json.dumps({"title": "[" * 200_000, "text": "Body."}))
+    (article,), _ = load_all([tmp_path])
+    assert len(article.title) == 300 and article.title.endswith("…")

@@ -70,6 +70,15 @@ def test_a_cross_site_origin_is_refused_on_every_route(page: TestClient, origin:
         assert "other sites" in error_of(response, 403)["message"], path
 
 
+@pytest.mark.parametrize("headers", [{"Host": "[::1"}, {"Origin": "http://["}])
+def test_a_malformed_host_or_origin_is_refused_not_an_error(
+    page: TestClient, headers: dict[str, str]
+) -> None:
+    response = page.get("/config", headers=headers)
+    assert "malformed" in error_of(response, 403)["message"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
 def test_the_page_own_requests_pass(page: TestClient) -> None:
     for host in ("127.0.0.1:7860", "localhost:7860", "[::1]:7860"):
         headers = {"Host": host, "Origin": f"http://{host}"}

@@ -88,10 +88,23 @@ def test_news_paragraphs_are_not_flagged() -> None:
         "The assistant coach said the team would respond with force.",
         "“You are now entering a war zone,” the sign read.",
         "The minister promised to answer every question from reporters.",
+        "Rates rose<sup>1</sup> in May.<br>Exports fell.",
+        "Researchers showed how a jailbreak or a prompt injection fools a chatbot.",
+        "AI: the new frontier of the newsroom.",
+        "Do not trust the sources, said the judge.",
     ],
 )
 def test_reporting_that_resembles_orders_is_not_flagged(sentence: str) -> None:
     assert not quarantine.addresses_model(sentence)
+
+
+@pytest.mark.parametrize(
+    "hostile", ["[" * 100_000, "![" * 50_000, "for gpt" + "\t" * 100_000 + "y", " " * 100_000]
+)
+def test_hostile_runs_are_screened_in_linear_time(hostile: str) -> None:
+    """Inputs that make a backtracking pattern quadratic (minutes at this size) finish."""
+    assert quarantine.redact(hostile)[0]
+    assert quarantine.defuse(hostile)
 
 
 def test_redact_replaces_only_the_paragraphs_addressing_the_model() -> None:

@@ -78,6 +78,7 @@ def test_unique_in_order() -> None:
         ("plain text, tabs\tand\nlines", "plain text, tabs\tand\nlines"),
         ("red\x1b[31;1mtext\x1b[0m", "redtext"),
         ("\x1b]0;window title\x07after", "after"),
+        ("cut \x1b] short?\nnext line", "cut  short?\nnext line"),
         ("\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\", "link"),
         ("clear\x1bcscreen", "clearscreen"),
         ("nul\x00 bell\x07 del\x7f c1\x85\x9b2J", "nul bell del c1"),

@@ -101,9 +101,14 @@ async def send_error(send: Send, error: ApiError) -> None:
 
 def refusal(host: str, origin: str | None, local_only: bool) -> str | None:
     """Why a request with these Host and Origin headers is refused, or None."""
-    if local_only and host and not is_loopback(urlsplit(f"//{host}").hostname or ""):
+    try:
+        host_name = urlsplit(f"//{host}").hostname or ""
+        origin_host = None if origin is None else urlsplit(origin).netloc.lower()
+    except ValueError:  # "[::1" and the like: no host a browser would send
+        return "a malformed Host or Origin header"
+    if local_only and host and not is_loopback(host_name):
         return f"without an api_key this server answers on loopback only, not {host!r}"
-    if origin is not None and urlsplit(origin).netloc.lower() != host.lower():
+    if origin_host is not None and origin_host != host.lower():
         return "requests from web pages of other sites are refused"
     return None
 
