@@ -1,7 +1,7 @@
 """Retrieval at scale: `rag bench retrieval --scale [full]`.
 
 Contract: for 10^3, 10^4 and 10^5 chunks (and 10^6 with `full`) of rag.eval.synthetic, each in
-a fresh process, the chunks are written into an embedded store with random unit vectors as
+a process of its own, the chunks are written into an embedded store with random unit vectors as
 their embeddings (encoding 10^5 chunks would take hours here; the dense half is timed on
 vectors of the real dimension, not judged), then the full retrieval of rag.retrieve is timed
 on synthetic queries: p50 and p95 ms, the process's resident memory, and the keyword index's
@@ -133,7 +133,7 @@ def _recall(data_dir: str, ef: int) -> float:
 
 
 def _in_fresh_process(function: Any, *args: Any) -> Any:
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
+    with multiprocessing.get_context("fork").Pool(1) as pool:
         return pool.apply(function, args)
 
 
@@ -160,7 +160,7 @@ def _table(
     machine += f"{memory:.0f} GiB"
     lines = [
         f"synthetic news-like chunks of 600 characters, random unit vectors ({DIM} dimensions) "
-        f"as embeddings; {QUERIES} synthetic queries a point, each point in a fresh process; "
+        f"as embeddings; {QUERIES} synthetic queries a point, each point in a process of its own; "
         f"{machine}",
         "",
         "| chunks | retrieval p50 ms | p95 ms | RSS MB | keyword index: first build s | "
