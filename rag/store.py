@@ -1,23 +1,20 @@
 """Keeps chunks and their embeddings in a Chroma collection (embedded on disk, or a Chroma server).
 
-Contract: cosine distance, telemetry off, our own embeddings (Chroma's default embedding
-function is never used), deterministic chunk ids written with upsert. Every chunk carries its
-article's version (a hash of the article's fingerprint, `chunk_chars`, `chunk_overlap` and the
-embedder's name) and the number of chunks that version has. A version is complete when the
-store holds that many chunks of it; readers (`articles`, `all_chunks`, `chunks`, `search`) see
-only complete versions, so an article cut short by a crash is never shown as complete, and
-syncing counts an article unchanged only when its one complete version is the current one (so
-new chunking settings chunk every article again, and a crash is repaired by the next sync). An
-article is written in one upsert when it fits the client's batch limit; a changed article gets
-its new chunks upserted before its stale ones are deleted, so a reader never sees it missing
-(one too large for one upsert is hidden while it is written). The collection
-records the embedder that built it and refuses queries made with another one, and a revision
-that changes before and after every write, so that a derived index (rag.keyword_index, kept in
-`keyword_dir`) at the store's revision knows it holds what the store holds, even after a crash.
-Writes made by another process sharing the store are seen at the next search: embedded Chroma
-keeps a process's vector index in memory and refreshes it only on that process's own writes,
-so when the revision moved without this process, the embedded client is reopened.
-Knows nothing about prompts, models or the UI.
+Contract: cosine distance, telemetry off, our own embeddings (never Chroma's), deterministic
+chunk ids written with upsert. Every chunk carries its article's version (a hash of the
+article's fingerprint, `chunk_chars`, `chunk_overlap` and the embedder's name) and the number
+of chunks that version has; a version is complete when the store holds that many chunks of it.
+Readers (`articles`, `all_chunks`, `chunks`, `search`) see only complete versions, so an
+article cut short by a crash is never shown, and syncing counts an article unchanged only when
+its one complete version is the current one (new chunking settings chunk every article again;
+a crash is repaired by the next sync). A changed article gets its new chunks upserted before
+its stale ones are deleted, so a reader never sees it missing (one too large for one upsert is
+hidden while written). The collection records the embedder that built it, refusing queries
+made with another, and a revision that changes before and after every write, so that a
+derived index (rag.keyword_index, kept in `keyword_dir`) at the store's revision holds what
+the store holds, even after a crash. Embedded Chroma keeps a process's vector index in memory
+and refreshes it only on that process's own writes, so when the revision moved without this
+process, the embedded client is reopened. Knows nothing about prompts, models or the UI.
 """
 
 from __future__ import annotations
@@ -64,8 +61,7 @@ class SyncReport:
     removed: list[str]
 
     def __str__(self) -> str:
-        parts = ("added", "updated", "unchanged", "removed")
-        return ", ".join(f"{len(getattr(self, p))} {p}" for p in parts)
+        return ", ".join(f"{len(getattr(self, p))} {p}" for p in self.__dataclass_fields__)
 
 
 def embedding_text(chunk: Chunk) -> str:
@@ -151,10 +147,8 @@ class Store:
         return self._opened
 
     def _follow_other_writers(self) -> None:
-        """Embedded Chroma: when another process wrote since this process last did (e.g. a
-        `rag ingest` beside `rag serve`), reopen the client, whose vector index in memory knows
-        nothing of those writes: its searches would miss the new chunks, and asking for their
-        vectors would fail."""
+        """Embedded Chroma: reopen the client when another process wrote since this one did
+        (its in-memory vector index would miss the new chunks and fail to give their vectors)."""
         if self.settings.chroma_url:
             return  # a Chroma server holds the one index that every client searches
         revision = self.revision
@@ -183,9 +177,16 @@ class Store:
     def count(self) -> int:
         return self._collection.count()
 
+    def _metadatas(self) -> list[dict[str, Any]]:
+        """Every chunk's metadata, a page at a time (one get of 10^5 is refused by Chroma)."""
+        get, metas = self._collection.get, []
+        while page := get(include=["metadatas"], limit=20_000, offset=len(metas))["metadatas"]:
+            metas += page
+        return metas
+
     def _versions(self) -> tuple[dict[str, set[str]], set[Version]]:
         """Each article's stored versions, and the complete ones."""
-        metas = self._collection.get(include=["metadatas"])["metadatas"] or []
+        metas = self._metadatas()
         versions: dict[str, set[str]] = {}
         for meta in metas:
             versions.setdefault(meta["doc_id"], set()).add(version_of(meta)[1])
@@ -265,7 +266,7 @@ class Store:
 
     def articles(self) -> list[ArticleInfo]:
         """The articles held complete (see the contract)."""
-        metas = self._collection.get(include=["metadatas"])["metadatas"] or []
+        metas = self._metadatas()
         complete = complete_of(metas)
         by_doc: dict[str, ArticleInfo] = {}
         for meta in (m for m in metas if version_of(m) in complete):
