@@ -199,7 +199,7 @@ def ingest_saved(staged: Path, store: Store, name: str | None = None) -> Ingeste
 
 
 def _ingest_staged(staged: Path, store: Store, name: str) -> Ingested:
-    folder = staged.parent.parent.parent
+    folder = staged.parent.parent
     held = {a.doc_id for a in store.articles()}
     place = find_place(staged.name, folder, held)
     if place is None:

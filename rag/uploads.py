@@ -4,11 +4,12 @@ be ingested, the place it then takes, and which file holds an article.
 Contract: `upload_name` keeps letters and digits of any script (NFC), `.`, `_` and `-` of the
 client's base name, at most MAX_STEM_BYTES, and the suffix in lower case; when anything was
 dropped it appends a tag (a hash) of the original name, so different names stay different. A
-staged file sits in a folder of its own inside the hidden STAGING folder of the library folder
+staged file sits in a hidden folder of its own (named STAGING…) inside the library folder
 (the same file system, so taking its place is one rename), and that folder is removed when
-the upload is done with. `find_place` gives an upload its own name when that is an earlier
-version of it or free, else that name with a tag; a name is free when no file of another
-format has its stem and no article already in the store could come from it. Which articles a
+the upload is done with, leaving nothing behind. `find_place` gives an upload its own name
+when that is an earlier version of it or free, else that name with a tag; a name is free
+when no file of another format has its stem and no article already in the store could come
+from it. Which articles a
 file holds is read from the file (rag.articles.load_file), never guessed from names alone.
 Knows nothing about the store, HTTP or the chat.
 """
@@ -27,7 +28,7 @@ from rag.articles import Article, comes_from, load_file, safe_id
 
 MAX_STEM_BYTES = 120  # UTF-8 bytes of an upload's safe stem (file names hold at most 255)
 TAG_CHARS = 8  # hex digits of the tag that keeps two upload names apart
-STAGING = ".incoming"  # hidden folder of the library folder where uploads wait to be ingested
+STAGING = ".incoming-"  # prefix of the hidden folders where uploads wait to be ingested
 
 
 def upload_name(original: str) -> str:
@@ -54,15 +55,14 @@ def _tag(name: str) -> str:
 
 def stage(name: str, folder: Path) -> Path:
     """A new staging path for an upload named `name` (by the client) to the library `folder`."""
-    staging = folder / STAGING
-    staging.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=staging)) / upload_name(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=STAGING, dir=folder)) / upload_name(name)
 
 
 @contextmanager
 def unstaged(staged: Path) -> Iterator[None]:
     """Removes the staging folder of `staged` (whatever is left in it) when the block ends."""
-    if staged.parent.parent.name != STAGING:
+    if not staged.parent.name.startswith(STAGING):
         raise ValueError(f"{staged.name} is not a staged upload")
     try:
         yield

@@ -141,3 +141,11 @@ def test_a_feed_line_is_not_taken_for_a_file_of_that_name(tmp_path: Path) -> Non
     assert got.added and got.added[0] != "feed_notes" and len(store.docs) == 2
     library.remove_article(got.added[0], store, settings)  # type: ignore[arg-type]
     assert _uploads(settings) == ["feed.jsonl"]
+
+
+def test_uploads_leave_nothing_behind_but_their_files(tmp_path: Path) -> None:
+    """Staging folders go with the upload, whether it was ingested or refused."""
+    settings, store = Settings(data_dir=tmp_path / "data"), FakeStore()
+    _upload(tmp_path, "velmora.txt", VELMORA, store, settings)
+    _upload(tmp_path, "empty.txt", "", store, settings)
+    assert [p.name for p in settings.uploads_dir.iterdir()] == ["velmora.txt"]
