@@ -4,7 +4,9 @@ Formats: `.txt` (first line ` date YYYY-MM-DD <title>`), `.md` with YAML front m
 `.html` (main text extracted by trafilatura) and `.jsonl` (one article a line with title,
 date, url, source, text and an optional id). A file is read as strict UTF-8 (a byte-order mark
 dropped), else in the legacy encoding or UTF-16 a charset detector finds; title, text, source
-and url lose control characters, terminal escapes and bidi controls (`rag.text.clean_text`).
+and url lose control characters, terminal escapes and bidi controls (`rag.text.clean_text`),
+and the text, whatever its format, loses page debris (bylines, stamps, tag lists, photo
+credits: `rag.boilerplate`).
 YAML front matter is read without aliases and up to MAX_FRONT_MATTER characters, so a few
 hundred bytes cannot expand into gigabytes. A file that cannot be read or parsed, or holds no
 text, becomes a `LoadFailure` naming it; the other files still load.
@@ -27,6 +29,7 @@ import yaml
 from dateutil import parser as dateparser
 from frontmatter.default_handlers import YAMLHandler
 
+from rag.boilerplate import strip_boilerplate
 from rag.errors import ArticleError
 from rag.text import clean_text
 
@@ -126,7 +129,7 @@ def _detected(data: bytes) -> str:
 
 
 def _finish(doc_id: str, title: str, day: object, text: str, **extra: str | None) -> Article:
-    body = clean_text(text).strip()
+    body = strip_boilerplate(clean_text(text)).text.strip()
     if not body:
         raise ArticleError("no text")
     name = " ".join(clean_text(title).split()) or body.splitlines()[0]

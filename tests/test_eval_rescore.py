@@ -23,7 +23,9 @@ def test_corpus_passages_are_the_chunks_the_runs_cited() -> None:
     passages = rescore.corpus_passages(ROOT / "seeds")
     cited = [c for p in read_jsonl(BASELINE / "predictions.jsonl") for c in p["citations"]]
     assert cited
-    assert all(c["quote"] in passages[c["chunk_id"]] for c in cited)
+    missing = [c["quote"] for c in cited if c["quote"] not in passages[c["chunk_id"]]]
+    # the baseline ran while seed 001's tag list was still indexed; it is left out at load now
+    assert missing == ["ChinaNorth KoreaKim Jong UnXi Jinping"]
 
 
 def prediction(qid: str, **fields: Any) -> dict[str, Any]:
