@@ -3,8 +3,9 @@ or shown as a passage.
 
 Contract: `strip_boilerplate(text)` works on whole lines (a line is a paragraph, a caption or a
 list item) and returns the text with these removed, and what was removed, in order:
-- a tag or topic list: a line `Topics:` / `Tags:` / `Keywords:` / `Filed under:` (alone, or
-  with a short list after it) and the short, sentence-less lines that follow it;
+- a tag or topic list at the head or the foot of the article: a line `Topics:` / `Tags:` /
+  `Keywords:` / `Filed under:` (alone, or with a short list after it) and the short,
+  sentence-less lines that follow it;
 - an update or publication stamp: `Updated`, `Published`, `Posted`, `Last updated`... followed
   by nothing but a date or a time ("Update : 04 Sep 2025, 09:21 PM", "Updated 2 hours ago");
 - a dateline among the first or last six lines: a line that is only a full date, with or
@@ -17,12 +18,12 @@ list item) and returns the text with these removed, and what was removed, in ord
 - a line that is only a photo credit ("Image source, Getty Images", "(AP Photo)").
 A caption keeps its sentence and loses only the credit after it: "... Sept. 4, 2025. (AP
 Photo)", "... 2025. Photo: AFP", "... in Beijing. (Reuters/John Smith)" end at "2025." and
-"Beijing.". A line inside a wrapped paragraph (the next line goes on in lower case, or this
-one ends on a comma) is never removed. Every other line is returned exactly as it was; lines
-around a removed one lose at most the blank line that separated them. Rules are anchored on
-English labels and on capitalised names, so ordinary paragraphs, in English or any other
-language, are left untouched: when in doubt, a line is kept. Pure and deterministic; knows
-nothing about file formats, chunks or storage.
+"Beijing.". A line inside a wrapped paragraph (the next line goes on in lower case, this one
+ends on a comma, or the one before on "the", "of", "on"...) is never removed. Every other
+line is returned exactly as it was; lines around a removed one lose at most the blank line
+that separated them. Rules are anchored on English labels and on capitalised names, so
+ordinary paragraphs, in English or any other language, are left untouched: when in doubt, a
+line is kept. Pure and deterministic; knows nothing about file formats, chunks or storage.
 """
 
 from __future__ import annotations
@@ -121,11 +122,8 @@ def strip_boilerplate(text: str) -> Stripped:
     i = 0
     while i < len(lines):
         line = lines[i].strip()
-        tags = _TAG_LABEL.match(line)
-        if tags and not _inside_sentence(lines, i) and (not tags[1] or _tag_like(tags[1])):
-            end = i + 1
-            while end < len(lines) and (not lines[end].strip() or _tag_like(lines[end])):
-                end += 1
+        end = _tag_list(lines, i, i in edges)
+        if end:
             drop.update(range(i, end))
             removed += [s.strip() for s in lines[i:end] if s.strip()]
             i = end
@@ -138,6 +136,20 @@ def strip_boilerplate(text: str) -> Stripped:
             removed.append(credit[1].strip())
         i += 1
     return Stripped(_join(lines, drop), tuple(removed))
+
+
+def _tag_list(lines: list[str], i: int, at_edge: bool) -> int | None:
+    """Where the tag list labelled on line `i` ends (the index after it), or None when there is
+    none: the label line and the short, sentence-less lines after it, at the head or the foot
+    of the article (elsewhere, a "Topics:" line may introduce a list the story gives)."""
+    tags = _TAG_LABEL.match(lines[i].strip())
+    if not tags or _inside_sentence(lines, i) or (tags[1] and not _tag_like(tags[1])):
+        return None
+    end = i + 1
+    while end < len(lines) and (not lines[end].strip() or _tag_like(lines[end])):
+        end += 1
+    at_foot = not any(line.strip() for line in lines[end:])
+    return end if at_edge or at_foot else None
 
 
 def _debris(line: str, at_edge: bool) -> bool:
@@ -201,7 +213,7 @@ def _name(part: str) -> bool:
 
 
 def _credit(text: str) -> bool:
-    """Whether `text` is a photo credit: "(AP Photo)", "Photo: AFP", "Reuters/John Smith"."""
+    """Whether `text` is a photo credit: "(AP Photo)", "Photo: AFP", "(Reuters/John Smith)"."""
     text = text.strip()
     inner = _PAREN_CREDIT.match(text)
     text = (inner[1] if inner else text).strip().rstrip(".")
@@ -210,7 +222,7 @@ def _credit(text: str) -> bool:
     if _AGENCY_CREDIT.match(text):
         return True
     labelled = _LABELLED_CREDIT.match(text)
-    if labelled or _SLASH_CREDIT.match(text):
+    if labelled or (inner and _SLASH_CREDIT.match(text)):
         return _credited(labelled[1] if labelled else text)
     return False
 

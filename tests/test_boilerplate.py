@@ -6,6 +6,7 @@ still in their articles (rag.eval.boilerplate)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -129,6 +130,12 @@ def test_a_tag_list_goes_with_its_label(label: str, items: list[str]) -> None:
     assert followed.text == f"{BEFORE}\n\n{AFTER}"  # a sentence after the list stays
 
 
+def test_a_list_introduced_inside_the_story_is_kept() -> None:
+    body = "\n\n".join(f"{AFTER} Paragraph {n}." for n in range(8))
+    text = f"{body}\n\nTopics:\n\nTrade\nSecurity\n\n{BEFORE}\n\n{body}"
+    assert strip_boilerplate(text).text == text
+
+
 @pytest.mark.parametrize(
     "line",
     ["Friday, September 05, 2025", "September 4, 2025", "04 Sep 2025", "2025-09-04", "4/9/2025"],
@@ -224,6 +231,8 @@ def test_a_caption_keeps_its_sentence_and_loses_its_credit(caption: str, credit:
         "Президент Китая Си Цзиньпин провел переговоры с Ким Чен Ыном в Пекине.",
         "التقى الرئيس الصيني شي جين بينغ بالزعيم الكوري الشمالي كيم جونغ أون في بكين.",
         "金正恩委員長は火曜日、装甲列車で北京に到着した。",
+        "China/North Korea Trade",
+        "Exports/Imports",
     ],
 )
 def test_an_ordinary_paragraph_is_left_exactly_as_it_is(paragraph: str) -> None:
@@ -242,6 +251,15 @@ def test_an_ordinary_paragraph_is_left_exactly_as_it_is(paragraph: str) -> None:
 )
 def test_a_line_inside_a_wrapped_paragraph_is_kept(text: str) -> None:
     assert strip_boilerplate(text).text == text
+
+
+def test_long_lines_take_no_longer_than_their_length() -> None:
+    """Lines of 350,000 characters: a rule that backtracks quadratically would take hours."""
+    line = "Kim Jong Un, Xi Jinping and Vladimir Putin " * 8000 + "(AP Photo"
+    text = "\n".join([line, "By " + "Jane Doe, " * 16000, "Photo: " + "A/" * 40000])
+    start = time.perf_counter()
+    assert strip_boilerplate(text).text == text
+    assert time.perf_counter() - start < 10
 
 
 def test_stripping_twice_changes_nothing_more() -> None:
