@@ -153,7 +153,9 @@ class Answerer:
 
         # a question about someone no passage mentions is declined without a draft
         unknown = premise.unknown_names(query, [h.chunk for h in relevant])
-        drafter = Drafter(self.model, self.settings.max_answer_tokens)
+        drafter = Drafter(
+            self.model, self.settings.max_answer_tokens, self.settings.worked_examples
+        )
         sentences = self.settings.evidence_sentences
         chosen = [] if unknown else evidence.select(query, relevant, self.store.embedder, sentences)
         draft = drafter.plan(question, chosen)
@@ -164,6 +166,7 @@ class Answerer:
                 if n == 0:
                     yield Status("writing")
                 if verified := reveal.add(piece):
+                    timings.setdefault("first_text", elapsed_ms(started))
                     yield Token(verified)
         timings["ttft"], timings["generate"] = draft.ttft_ms, draft.generate_ms
 
@@ -171,6 +174,7 @@ class Answerer:
         t = time.perf_counter()
         rest, checked = reveal.finish()
         if rest:
+            timings.setdefault("first_text", elapsed_ms(started))
             yield Token(rest)
         kind = expect.expected_kind(query)
         decider = Decider(

@@ -48,6 +48,8 @@ class Settings:
     # the model reads only this many sentences of those passages, the closest to the question
     # (0: whole passages)
     evidence_sentences: int = 0
+    # the answer prompt shows the model worked examples first (rag.prompts.worked_examples)
+    worked_examples: bool = False
     # candidates each retriever (dense, keyword) contributes before fusion
     candidates: int = 20
     # reciprocal-rank-fusion constant

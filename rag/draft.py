@@ -36,9 +36,10 @@ class Draft:
 
 
 class Drafter:
-    def __init__(self, model: ChatModel, max_tokens: int) -> None:
+    def __init__(self, model: ChatModel, max_tokens: int, examples: bool = False) -> None:
         self.model = model
         self.max_tokens = max_tokens
+        self.examples = examples  # show the worked examples first (rag.prompts)
 
     def plan(self, question: str, hits: Sequence[Hit]) -> Draft:
         """The sources of the draft: the longest rank-order prefix of `hits` that fits (the
@@ -46,7 +47,7 @@ class Drafter:
         fitted = budget.fit(
             hits,
             lambda ranked: self.model.count_tokens(
-                prompts.answer_messages(question, reading_order(ranked))
+                prompts.answer_messages(question, reading_order(ranked), self.examples)
             ),
             self.model.n_ctx,
             self.max_tokens,
@@ -60,7 +61,8 @@ class Drafter:
             return
         started = time.perf_counter()
         generation = self.model.generate(
-            prompts.answer_messages(draft.question, draft.sources), self.max_tokens
+            prompts.answer_messages(draft.question, draft.sources, self.examples),
+            self.max_tokens,
         )
         for piece in generation:
             if not draft.text:

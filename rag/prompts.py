@@ -11,6 +11,7 @@ Knows nothing about models, retrieval or Chroma.
 from __future__ import annotations
 
 import functools
+import json
 import string
 from collections.abc import Sequence
 from pathlib import Path
@@ -75,12 +76,39 @@ def source_block(marker: int, chunk: Chunk) -> str:
     )
 
 
-def answer_messages(question: str, sources: Sequence[Chunk]) -> list[dict[str, str]]:
-    """System rules, then the numbered sources, then the question (last, so that questions
-    over the same sources share a prompt prefix the model can reuse)."""
+@functools.cache
+def worked_examples() -> tuple[dict[str, str], ...]:
+    """The answer prompt's worked examples (`answer_examples.json`) as user/assistant turns:
+    a figure copied exactly, two parts answered together, a count stated as an ordinal, an
+    answer the sources do not hold, a short answer to a follow-up. The same for every
+    question, so the model evaluates them once and resumes from its cached prefix."""
+    path = PROMPTS_DIR / "answer_examples.json"
+    try:
+        examples = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read worked examples {path}: {exc}") from None
+    turns = []
+    for example in examples:
+        blocks = "\n\n".join(
+            render("source", marker=n, title=s["title"], date=s["date"], text=s["text"])
+            for n, s in enumerate(example["sources"], start=1)
+        )
+        question = render("answer_user", sources=blocks, question=example["question"])
+        answer = string.Template(example["answer"]).substitute(not_found=NOT_FOUND)
+        turns += [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+    return tuple(turns)
+
+
+def answer_messages(
+    question: str, sources: Sequence[Chunk], examples: bool = False
+) -> list[dict[str, str]]:
+    """System rules, the worked examples when asked for, then the numbered sources, then the
+    question (last, so that questions over the same sources share a prompt prefix the model
+    can reuse)."""
     blocks = "\n\n".join(source_block(n, c) for n, c in enumerate(sources, start=1))
     return [
         {"role": "system", "content": render("answer_system", not_found=NOT_FOUND)},
+        *(dict(turn) for turn in (worked_examples() if examples else ())),
         {
             "role": "user",
             "content": render("answer_user", sources=blocks, question=defuse_markup(question)),

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rag.answer import Answer
 
 Json = dict[str, Any]
-TIMINGS = ("retrieve", "ttft", "generate", "total")  # the stages every answer reports
+TIMINGS = ("retrieve", "ttft", "generate", "first_text", "total")  # what every answer reports
 
 
 def answer_json(answer: Answer) -> Json:

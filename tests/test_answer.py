@@ -140,3 +140,12 @@ def test_a_question_about_someone_no_passage_mentions_is_declined_without_a_draf
     assert answer.draft == "" and answer.confidence is None  # the model was not asked
     (closest,) = answer.citations
     assert closest.quote in PASSAGE
+
+
+def test_the_time_to_the_first_shown_text_is_reported() -> None:
+    """`first_text`: from the question to the first verified text the reader sees (the model's
+    own `ttft` counts from the draft request); an answer that shows no text has none."""
+    answer = answerer("Kim arrived in Beijing on Tuesday [1].", yes=0.9).ask("When did Kim arrive?")
+    assert 0 <= answer.timings_ms["first_text"] <= answer.timings_ms["total"]
+    declined = answerer("Kim flew to Paris on Monday [1].", yes=0.9).ask("When did Kim arrive?")
+    assert "first_text" not in declined.timings_ms

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rag.chunk import Chunk
@@ -188,3 +190,42 @@ def test_judge_sees_the_question_and_the_cited_passages_only() -> None:
 def test_abstain_text_names_what_no_article_mentions(unknown: list[str], lead: str) -> None:
     assert abstain_text(unknown=unknown) == lead
     assert abstain_text("Putin spoke.", unknown).startswith(lead + " The closest they come is [1]")
+
+
+def test_worked_examples_alternate_and_end_with_the_real_question() -> None:
+    with_examples = answer_messages("When did Kim arrive?", [TRADE], examples=True)
+    roles = [m["role"] for m in with_examples]
+    assert roles[0] == "system" and roles[-1] == "user"
+    assert roles[1:-1] == ["user", "assistant"] * (len(roles[1:-1]) // 2)
+    assert len(roles) > 2
+    assert with_examples[-1] == answer_messages("When did Kim arrive?", [TRADE])[-1]
+    assert all("$" not in m["content"] for m in with_examples[:-1])
+    assert any(m["content"] == NOT_FOUND for m in with_examples if m["role"] == "assistant")
+
+
+def test_worked_examples_are_the_same_prefix_for_every_question() -> None:
+    first = answer_messages("When did Kim arrive?", [TRADE], examples=True)
+    second = answer_messages("Who reported the train leaving?", [TRAIN], examples=True)
+    assert first[:-1] == second[:-1]
+    assert first[-1] != second[-1]
+
+
+def test_each_worked_answer_passes_the_citation_check() -> None:
+    """The examples teach only answers the checker would keep, cited where they should be."""
+    from rag import cite
+    from rag.prompts import worked_examples
+
+    turns = worked_examples()
+    examples = json.loads((PROMPTS_DIR / "answer_examples.json").read_text(encoding="utf-8"))
+    assert len(turns) == 2 * len(examples)
+    for example, reply in zip(examples, turns[1::2], strict=True):
+        sources = [
+            Chunk(f"ex:{n}", f"ex{n}", s["title"], s["date"], 0, 0, len(s["text"]), s["text"])
+            for n, s in enumerate(example["sources"])
+        ]
+        checked = cite.check(reply["content"], sources, NOT_FOUND, example["question"])
+        if reply["content"] == NOT_FOUND:
+            assert checked.abstained
+        else:
+            assert not checked.abstained and not checked.removed, reply["content"]
+            assert checked.citations

@@ -86,7 +86,13 @@ def test_the_answer_object_has_exactly_the_documented_keys() -> None:
         {"rank": 1, "doc_id": "a", "chunk_id": "a:0", "score": 0.032787, "copies": ["b:0"]}
     ]
     # every documented stage is reported (0 when it did not run), other stages are not
-    assert data["timings_ms"] == {"retrieve": 12.0, "ttft": 100.0, "generate": 0.0, "total": 0.0}
+    assert data["timings_ms"] == {
+        "retrieve": 12.0,
+        "ttft": 100.0,
+        "generate": 0.0,
+        "first_text": 0.0,
+        "total": 0.0,
+    }
     assert data["model"] == {"file": "m.gguf", "sha256": "ab" * 32}
     json.dumps(data)  # serialisable as is
 

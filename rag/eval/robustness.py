@@ -93,7 +93,8 @@ def read_fixed(
     model: ChatModel, settings: Settings, question: Question, sources: Sequence[Chunk]
 ) -> dict[str, Any]:
     """The checked answer of the model reading exactly these sources."""
-    draft = Drafter(model, settings.max_answer_tokens).complete(question.question, sources)
+    drafter = Drafter(model, settings.max_answer_tokens, settings.worked_examples)
+    draft = drafter.complete(question.question, sources)
     checked = cite.check(draft, sources, prompts.NOT_FOUND)
     answer = strip_citation_markers(checked.text)
     correct = not checked.abstained and metrics.all_slots(question.answers, answer) == 1
