@@ -58,6 +58,12 @@ test: lint
 eval: setup
 	$(BIN)/rag eval
 
+# the app against raw llama-cpp-python, sentence-transformers and in-process answers, and
+# retrieval up to 10^6 chunks (hours: `rag bench --quick` is the 10-minute one); prints the table
+BENCH_JSON ?= bench.json
+bench: setup
+	$(BIN)/rag bench --json $(BENCH_JSON)
+
 # the packages installed in $(VENV) against PyPI's advisories (pip-audit; nothing is resolved,
 # downloaded or built; needs pypi.org). Not part of `make test`: it needs the network.
 audit: setup

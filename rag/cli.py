@@ -208,8 +208,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from rag.eval import bench
 
-    print(bench.report(args.what, _settings(args), args))
-    return 0
+    return bench.main(_settings(args), args)
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -303,27 +302,10 @@ def parser() -> argparse.ArgumentParser:
     calibration.add_argument("--out", type=Path, help="default FIRST_RUN/calibration.json")
     calibration.set_defaults(run=cmd_calibrate)
 
-    bench = sub.add_parser("bench", help="time model settings, answers, or score retrieval")
-    bench.add_argument("what", choices=["llama", "answer", "retrieval", "evidence", "injection"])
-    bench.add_argument("--scale", nargs="?", const="quick", choices=["quick", "full"])
-    bench.add_argument("--corpus", type=Path, default=DEFAULT_ARTICLES)
-    bench.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    bench.add_argument("--batch", type=int, nargs="+", default=[128, 512])
-    bench.add_argument("--repeats", type=int, default=3)
-    bench.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
-    bench.add_argument("--mmr", type=float, nargs="+", default=[1.0, 0.8, 0.6])
-    bench.add_argument("--copies", action="store_true", help="add a syndicated copy of each")
-    bench.add_argument(
-        "--sentences", type=int, nargs="+", default=[0, 4, 6, 8], help="evidence sizes (0: off)"
-    )
-    bench.add_argument(
-        "--hostile",
-        type=Path,
-        default=Path("eval/injection/hostile.jsonl"),
-        help="injection: the hostile articles (.jsonl with a canary each)",
-    )
-    bench.add_argument("--split", help="injection: only this split of --questions")
-    bench.add_argument("--limit", type=int, help="injection: only the first N questions")
+    from rag.eval.bench_args import add_arguments  # argparse alone: the options of `rag bench`
+
+    bench = sub.add_parser("bench", help="time the app against its libraries, or one part")
+    add_arguments(bench)
     bench.set_defaults(run=cmd_bench)
 
     models = sub.add_parser("models", help="list known models, or assemble and verify some")

@@ -11,7 +11,8 @@ among them, and time, for each MMR weight with near-duplicate grouping on and of
 `--copies` every article is also ingested as a syndicated copy, the case grouping is for;
 with `--scale` it times retrieval on synthetic corpora of up to 10^5 (or 10^6) chunks instead
 (rag.eval.scale).
-`rag bench injection` measures hostile articles (rag.eval.injection). `report` runs one.
+`rag bench injection` measures hostile articles (rag.eval.injection). `report` runs one;
+`rag bench` with no target runs the suite of rag.eval.suite.
 Knows nothing about the UI; prints a markdown table. Part of the evaluation side: the product
 never imports it.
 """
@@ -215,6 +216,20 @@ def bench_answer(settings: Settings, corpus: Path, repeats: int) -> str:
         f"| follow-up, rewritten | {med(1, 'ttft'):.0f} | {med(1, 'total'):.0f} |",
     ]
     return "\n".join(lines)
+
+
+def main(settings: Settings, args: argparse.Namespace) -> int:
+    """`rag bench [WHAT]`: one benchmark's table, or with none the suite (rag.eval.suite)."""
+    if args.what is None:
+        from rag.eval import suite
+
+        return suite.main(settings, args)
+    if args.json or args.quick:
+        from rag.errors import InputError
+
+        raise InputError("--quick and --json are the suite's: run `rag bench` without a target")
+    print(report(args.what, settings, args))
+    return 0
 
 
 def report(what: str, settings: Settings, args: argparse.Namespace) -> str:

@@ -137,6 +137,12 @@ def _in_fresh_process(function: Any, *args: Any) -> Any:
         return pool.apply(function, args)
 
 
+def point(n: int) -> dict[str, Any]:
+    """One row of the table: `n` chunks in a fresh process over a store of its own."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        return dict(_in_fresh_process(_point, n, data_dir))
+
+
 def measure(full: bool) -> str:
     from rag.eval import keyword_candidates
 

@@ -1,0 +1,47 @@
+"""The options of `rag bench`, added to the command line's parser (rag.cli). Imports nothing
+heavy: the parser is built on every command."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+TARGETS = ["llama", "answer", "retrieval", "evidence", "injection"]
+
+
+def add_arguments(bench: argparse.ArgumentParser) -> None:
+    bench.add_argument(
+        "what",
+        nargs="?",
+        choices=TARGETS,
+        help="one benchmark; none: the app against raw llama-cpp-python, sentence-transformers "
+        "and in-process answers, and retrieval at scale (see --quick, --json)",
+    )
+    bench.add_argument("--quick", action="store_true", help="the suite: small model, to 10^5")
+    bench.add_argument("--json", type=Path, metavar="FILE", help="the suite: write its JSON")
+    bench.add_argument(
+        "--sizes", type=int, nargs="+", help="the suite: retrieval corpus sizes in chunks"
+    )
+    bench.add_argument(
+        "--ingest", type=Path, nargs="+", help="the suite: articles to time ingest on"
+    )
+    bench.add_argument("--tokens", type=int, help="the suite: tokens generated a repeat")
+    bench.add_argument("--scale", nargs="?", const="quick", choices=["quick", "full"])
+    bench.add_argument("--corpus", type=Path, default=Path("seeds"))
+    bench.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    bench.add_argument("--batch", type=int, nargs="+", default=[128, 512])
+    bench.add_argument("--repeats", type=int, default=3)
+    bench.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    bench.add_argument("--mmr", type=float, nargs="+", default=[1.0, 0.8, 0.6])
+    bench.add_argument("--copies", action="store_true", help="add a syndicated copy of each")
+    bench.add_argument(
+        "--sentences", type=int, nargs="+", default=[0, 4, 6, 8], help="evidence sizes (0: off)"
+    )
+    bench.add_argument(
+        "--hostile",
+        type=Path,
+        default=Path("eval/injection/hostile.jsonl"),
+        help="injection: the hostile articles (.jsonl with a canary each)",
+    )
+    bench.add_argument("--split", help="injection: only this split of --questions")
+    bench.add_argument("--limit", type=int, help="injection: only the first N questions")

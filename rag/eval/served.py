@@ -1,0 +1,132 @@
+"""The same question answered in this process and through `rag serve` over HTTP, and the cold
+start of `rag ask`: `rag bench` (rag.eval.suite) uses it.
+
+Contract: `over_http` starts `rag serve` (the chat page and /v1, as `make run` serves them) as a
+child process bound to 127.0.0.1 on a free port over `data_dir`, waits until /v1/models answers,
+then in each repeat times one non-streamed answer through /v1/chat/completions with the official
+`openai` client and one `Answerer.ask` in this process, back to back, the same question and the
+same settings; one untimed answer each first, so both are timed warm. The server is stopped
+(terminated, killed if it lingers) whatever happens. `cold_start` times `rag ask` in a fresh
+process, from its start to its answer; `measure` runs them over a fresh data dir. Part of the
+evaluation side.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from rag.config import Settings
+
+START_TIMEOUT = 600.0  # seconds: loading the embedder, the model and Gradio on a busy machine
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _rag(settings: Settings, data_dir: Path, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "rag",
+        "--data-dir",
+        str(data_dir),
+        "--model",
+        settings.model,
+        *args,
+    ]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            return bool(reply.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def over_http(settings: Settings, data_dir: Path, question: str, repeats: int) -> dict[str, Any]:
+    import openai
+
+    from rag.answer import Answerer
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        command = _rag(settings, data_dir, "serve", "--host", "127.0.0.1", "--port", str(port))
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            while not _answers(f"{url}/v1/models"):
+                if process.poll() is not None or time.perf_counter() - started > START_TIMEOUT:
+                    log.seek(0)
+                    tail = log.read().decode(errors="replace")[-2000:]
+                    raise RuntimeError(f"rag serve did not start:\n{tail}")
+                time.sleep(0.5)
+            ready_s = time.perf_counter() - started
+            client = openai.OpenAI(
+                base_url=f"{url}/v1", api_key=settings.api_key or "none", max_retries=0, timeout=900
+            )
+            answerer = Answerer(settings.replace(data_dir=data_dir))
+
+            def remote() -> str:
+                reply = client.chat.completions.create(
+                    model=settings.model, messages=[{"role": "user", "content": question}]
+                )
+                return reply.choices[0].message.content or ""
+
+            remote(), answerer.ask(question)  # warm: both have read this question once
+            found: dict[str, list[float]] = {"http_s": [], "in_process_s": []}
+            texts = set()
+            for _ in range(repeats):
+                t = time.perf_counter()
+                texts.add(remote())
+                found["http_s"].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                texts.add(answerer.ask(question).text)
+                found["in_process_s"].append(time.perf_counter() - t)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
+    return {**found, "server_ready_s": ready_s, "same_answer": len(texts) == 1}
+
+
+def measure(
+    settings: Settings, corpus: Path, question: str, repeats: int, cold: bool
+) -> dict[str, Any]:
+    """`over_http` (and with `cold`, `cold_start` as "cold_start_s") over a fresh data dir
+    holding `corpus`, removed afterwards."""
+    from rag.ingest import ingest
+    from rag.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="rag-bench-serve-") as folder:
+        data_dir = Path(folder)
+        ingest(Store(settings.replace(data_dir=data_dir)), [corpus], [], prune=False, quiet=True)
+        found = over_http(settings, data_dir, question, repeats)
+        found["cold_start_s"] = cold_start(settings, data_dir, question) if cold else None
+    return found
+
+
+def cold_start(settings: Settings, data_dir: Path, question: str) -> float:
+    """Seconds from starting `rag ask` in a fresh process to its answer."""
+    started = time.perf_counter()
+    subprocess.run(
+        _rag(settings, data_dir, "ask", question), check=True, capture_output=True, timeout=900
+    )
+    return time.perf_counter() - started
