@@ -219,7 +219,9 @@ def assemble(
         resolved_dates=absolute_dates(checked.text, checked.citations)
         if given and kind == "time"
         else [],
-        conflicts=conflicts.find(checked.text, checked.citations, [h.chunk for h in relevant])
+        conflicts=conflicts.find(
+            checked.text, checked.citations, [h.chunk for h in relevant], query
+        )
         if given
         else [],
         citations=checked.citations if given else [evidence] if evidence else [],

@@ -143,17 +143,18 @@ def is_ordinal(quantity: Quantity) -> bool:
     return last in _ORDINAL_WORDS or bool(re.search(r"\d(st|nd|rd|th)$", text))
 
 
-def quantities_in_context(text: str) -> list[tuple[Quantity, list[str]]]:
-    """Each quantity written with digits, with the content words right beside it (the last one
-    before, the first one after): "4 foreign leaders came" gives (4, ["foreign"]) and
-    "exports grew 33%" gives (33%, ["grew"])."""
+def quantities_in_context(text: str, words_too: bool = False) -> list[tuple[Quantity, list[str]]]:
+    """Each quantity written with digits (and, with `words_too`, number words from two up:
+    "twenty-four"), with the content words right beside it (the last one before, the first one
+    after): "4 foreign leaders came" gives (4, ["foreign"]) and "exports grew 33%" gives (33%,
+    ["grew"])."""
     text = normalize_text(strip_citation_markers(text))
     matches = list(QUANTITY_PATTERN.finditer(text))
     bounds = [0, *(x for m in matches for x in m.span()), len(text)]
     gaps = [text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
     found = []
     for n, match in enumerate(matches):
-        if any(ch.isdigit() for ch in match.group()):
+        if any(ch.isdigit() for ch in match.group()) or (words_too and _quantity(match).value >= 2):
             words = tokenize(gaps[n])[-1:] + tokenize(gaps[n + 1])[:1]
             found.append((_quantity(match), [w for w in words if w.isalpha()]))
     return found

@@ -53,3 +53,42 @@ def test_a_different_number_on_another_topic_is_no_conflict() -> None:
     same_topic = source("wire", "Exports grew 30% in the first half of 2025, customs said.")
     (conflict,) = conflicts.find(text, [cite(TRADE, quote)], [TRADE, same_topic])
     assert (conflict.stated, conflict.other_value) == ("33%", "30%")
+
+
+SEED = source(
+    "seed",
+    "Kim is in Beijing-his fifth trip to China-where he attended on Wednesday a military parade "
+    "marking the 80th anniversary of World War II, alongside Xi, Russian President Vladimir "
+    "Putin, and 26 foreign leaders.",
+)
+OTHER = source(
+    "other",
+    "Twenty-four foreign leaders attended Wednesday's military parade in Beijing.",
+    "2025-09-05",
+)
+QUESTION = "How many foreign leaders attended the Beijing military parade?"
+
+
+def test_a_terse_answer_in_words_takes_its_topic_from_the_question_and_its_quote() -> None:
+    quote = "Twenty-four foreign leaders attended Wednesday's military parade in Beijing."
+    (conflict,) = conflicts.find("Twenty-four [1].", [cite(OTHER, quote)], [OTHER, SEED], QUESTION)
+    assert (conflict.stated, conflict.other.doc_id, conflict.other_value) == (
+        "twenty-four",
+        "seed",
+        "26",
+    )
+    # and the other way round: the answer gives the digits, the other article the words
+    quote = SEED.text
+    (conflict,) = conflicts.find("26 [1].", [cite(SEED, quote)], [SEED, OTHER], QUESTION)
+    assert (conflict.stated, conflict.other_value) == ("26", "twenty-four")
+
+
+def test_a_terse_answer_on_another_topic_or_agreeing_is_no_conflict() -> None:
+    quote = "Twenty-four foreign leaders attended Wednesday's military parade in Beijing."
+    agreeing = source("seed", SEED.text.replace("26", "24"))
+    assert conflicts.find("Twenty-four [1].", [cite(OTHER, quote)], [agreeing], QUESTION) == []
+    unrelated = "How many soldiers marched in the Beijing parade?"
+    assert conflicts.find("Twenty-four [1].", [cite(OTHER, quote)], [SEED], unrelated) == []
+    # "one" is too common a word to be read as a count
+    single = source("seed", "One foreign leader left the military parade in Beijing early.")
+    assert conflicts.find("Twenty-four [1].", [cite(OTHER, quote)], [single], QUESTION) == []
