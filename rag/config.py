@@ -47,9 +47,9 @@ class Settings:
     top_k: int = 6
     # the model reads only this many sentences of those passages, the closest to the question
     # (0: whole passages)
-    evidence_sentences: int = 0
+    evidence_sentences: int = 6
     # the answer prompt shows the model worked examples first (rag.prompts.worked_examples)
-    worked_examples: bool = False
+    worked_examples: bool = True
     # candidates each retriever (dense, keyword) contributes before fusion
     candidates: int = 20
     # reciprocal-rank-fusion constant
