@@ -310,6 +310,8 @@ def test_follow_up_by_keyboard_shows_what_was_searched(session: Session) -> None
     page = session.page
     turn = ask(page, "When did she arrive?", by_keyboard=True)
     assert "Tuesday" in turn.text
+    # answered briefly: the day, not the whole sentence of the article again
+    assert len(re.sub(r"\[\d+\]", "", turn.text).split()) <= 12, turn.text
     searched = turn.message.locator(".rag-searched")
     assert searched.is_visible()  # under the answer, not inside the collapsed details
     assert "Ju Ae" in searched.inner_text()
