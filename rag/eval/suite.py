@@ -21,6 +21,8 @@ import json
 import os
 import platform
 import statistics
+import sys
+import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -137,9 +139,15 @@ def run(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
 
     chosen = plan(settings, args)
     settings = settings.replace(model=chosen.model)
-    retrieval = [scale.point(n) for n in chosen.sizes]  # before any model is loaded: forks
+    retrieval = []
+    for n in chosen.sizes:  # before any model is loaded: each point is a forked process
+        _say(f"retrieval at {n:,} chunks")
+        retrieval.append(scale.point(n))
+    _say(f"prefill and generation, {chosen.model}")
     generated = speed.generation(settings, chosen.corpus, QUESTION, chosen.repeats, chosen.tokens)
+    _say("ingest")
     ingested = speed.ingest(settings, chosen.ingest, chosen.repeats)
+    _say("one answer over HTTP and in process" + (", cold start" if chosen.cold_start else ""))
     answered = served.measure(settings, chosen.corpus, QUESTION, chosen.repeats, chosen.cold_start)
     ratios, details = summarize(generated, ingested, answered)
     cold = answered["cold_start_s"]
@@ -157,6 +165,10 @@ def run(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
         "targets": {**TARGETS, "retrieval_p95_ms_at_100000": RETRIEVAL_P95_MS},
         "details": details,
     }
+
+
+def _say(stage: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {stage}", file=sys.stderr, flush=True)
 
 
 def _mark(name: str, value: float) -> str:
