@@ -117,6 +117,11 @@ class Answerer:
             self._model = get_model(self.settings)
         return self._model
 
+    def warm(self) -> None:
+        """Load the model and have it read the instructions every answer begins with (rules
+        and worked examples) now, so the first question does not wait for either."""
+        self.model.warm(prompts.instructions(self.settings.worked_examples))
+
     def validate(self, question: str) -> str:
         """The question with its whitespace collapsed; InputError when empty or too long."""
         question = " ".join(question.split())

@@ -85,6 +85,12 @@ class LocalModel:
         usage = Usage(prompt_tokens=self.count_tokens(messages))
         return Generation(self._stream(messages, max_tokens, usage), usage)
 
+    def warm(self, messages: list[Message]) -> None:
+        """Read a prompt prefix now (the instructions every answer begins with), so the first
+        question resumes from its cached state instead of reading it."""
+        with self._lock:
+            self._llama.create_chat_completion(messages=messages, max_tokens=1, temperature=0.0)
+
     def yes_probability(self, messages: list[Message]) -> float:
         """P(yes) of a yes/no reply, read from the logits of its first token."""
         import numpy as np

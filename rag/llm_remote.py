@@ -74,6 +74,9 @@ class RemoteModel:
         usage = Usage()
         return Generation(self._stream(messages, max_tokens, usage), usage)
 
+    def warm(self, messages: list[Message]) -> None:
+        """Nothing to do here: a server keeps (or not) its own prompt cache."""
+
     def yes_probability(self, messages: list[Message]) -> float:
         """P(yes) of a yes/no reply, from the server's log-probabilities of its first token
         (1 or 0 from the reply's text when the server gives none)."""

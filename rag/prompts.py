@@ -99,16 +99,23 @@ def worked_examples() -> tuple[dict[str, str], ...]:
     return tuple(turns)
 
 
-def answer_messages(
-    question: str, sources: Sequence[Chunk], examples: bool = False
-) -> list[dict[str, str]]:
-    """System rules, the worked examples when asked for, then the numbered sources, then the
-    question (last, so that questions over the same sources share a prompt prefix the model
-    can reuse)."""
-    blocks = "\n\n".join(source_block(n, c) for n, c in enumerate(sources, start=1))
+def instructions(examples: bool = False) -> list[dict[str, str]]:
+    """What every answer prompt begins with: the system rules, then the worked examples when
+    asked for."""
     return [
         {"role": "system", "content": render("answer_system", not_found=NOT_FOUND)},
         *(dict(turn) for turn in (worked_examples() if examples else ())),
+    ]
+
+
+def answer_messages(
+    question: str, sources: Sequence[Chunk], examples: bool = False
+) -> list[dict[str, str]]:
+    """The instructions, then the numbered sources, then the question (last, so that
+    questions over the same sources share a prompt prefix the model can reuse)."""
+    blocks = "\n\n".join(source_block(n, c) for n, c in enumerate(sources, start=1))
+    return [
+        *instructions(examples),
         {
             "role": "user",
             "content": render("answer_user", sources=blocks, question=defuse_markup(question)),

@@ -94,7 +94,7 @@ def serve(settings: Settings, ui: bool = True) -> None:
 
     answerer = GatedAnswerer(settings)
     log.info("loading the model %s", settings.model)
-    answerer.model  # noqa: B018 - load now, so the first question does not wait for it
+    answerer.warm()  # load the model and read the instructions now, not at the first question
     app = build_app(settings, answerer, ui)
     where = f"http://{settings.host}:{settings.port}"
     log.info("serving %s at %s/v1", "the chat at / and the API" if ui else "the API", where)

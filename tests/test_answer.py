@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from rag import prompts
 from rag.answer import Answerer, absolute_dates, newest_date
 from rag.chat import Generation
 from rag.chunk import Chunk
@@ -62,6 +63,9 @@ class ScriptedModel:
 
     def generate(self, messages: list[dict[str, str]], max_tokens: int) -> Generation:
         return Generation(iter([self.draft]))
+
+    def warm(self, messages: list[dict[str, str]]) -> None:
+        self.warmed = messages
 
     def yes_probability(self, messages: list[dict[str, str]]) -> float:
         return self.yes
@@ -149,3 +153,12 @@ def test_the_time_to_the_first_shown_text_is_reported() -> None:
     assert 0 <= answer.timings_ms["first_text"] <= answer.timings_ms["total"]
     declined = answerer("Kim flew to Paris on Monday [1].", yes=0.9).ask("When did Kim arrive?")
     assert "first_text" not in declined.timings_ms
+
+
+def test_warm_has_the_model_read_the_instructions_every_answer_begins_with() -> None:
+    scripted = answerer("Kim arrived in Beijing on Tuesday [1].", yes=0.9)
+    scripted.warm()
+    warmed = scripted.model.warmed  # type: ignore[attr-defined]
+    assert warmed == prompts.instructions(examples=True)  # the default: with worked examples
+    asked = prompts.answer_messages("When did Kim arrive?", [SOURCE], examples=True)
+    assert asked[: len(warmed)] == warmed
