@@ -4,7 +4,8 @@ Near duplicates: two passages whose content-word 5-gram sets overlap by the thre
 (Jaccard; setting `near_duplicate`) or more say the same thing (a syndicated copy, an updated
 version of one story); the better ranked one stays and the others become its `copies`.
 Jaccard is computed exactly: over the few dozen candidates of one query that is cheaper than
-MinHash, which only estimates it.
+MinHash, which only estimates it; the shingles of the passages seen last are kept between
+queries (the same passages come back while the store is unchanged).
 Selection: maximal marginal relevance (Carbonell & Goldstein, 1998) over the fused ranking,
 trading relevance (fused score, scaled to [0, 1]) against the highest cosine similarity to a
 passage already picked (one matrix product of the candidates' vectors, each passage's highest
@@ -14,7 +15,8 @@ Knows nothing about Chroma, models or prompts: ids, texts and vectors.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Mapping, Sequence, Set
 
 import numpy as np
 
@@ -30,7 +32,26 @@ def shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
 
 
-def jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+_SEEN: dict[str, frozenset[tuple[str, ...]]] = {}  # text: its shingles, the latest CACHED
+CACHED = 2048
+_SEEN_LOCK = threading.Lock()
+
+
+def _shingles_of(text: str) -> frozenset[tuple[str, ...]]:
+    """`shingles(text)`, kept for the texts seen last (the same passages come back query
+    after query while the store is unchanged)."""
+    with _SEEN_LOCK:
+        found = _SEEN.get(text)
+    if found is None:
+        found = frozenset(shingles(text))
+        with _SEEN_LOCK:
+            _SEEN[text] = found
+            while len(_SEEN) > CACHED:
+                del _SEEN[next(iter(_SEEN))]
+    return found
+
+
+def jaccard(a: Set[tuple[str, ...]], b: Set[tuple[str, ...]]) -> float:
     shared = len(a & b)  # the union is counted, not built
     return shared / (len(a) + len(b) - shared) if a or b else 0.0
 
@@ -38,8 +59,12 @@ def jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
 def group_copies(
     ranked: Sequence[str], texts: Mapping[str, str], threshold: float
 ) -> dict[str, list[str]]:
-    """Each kept id (in rank order) with the ids of its near-duplicate copies, best first."""
-    sets = {i: shingles(texts[i]) for i in ranked}
+    """Each kept id (in rank order) with the ids of its near-duplicate copies, best first: an
+    id joins the first kept one it overlaps by `threshold` or more (none above 1, which no
+    Jaccard reaches)."""
+    if threshold > 1:
+        return {item: [] for item in ranked}
+    sets = {i: _shingles_of(texts[i]) for i in ranked}
     groups: dict[str, list[str]] = {}
     for item in ranked:
         keeper = next((k for k in groups if jaccard(sets[k], sets[item]) >= threshold), None)

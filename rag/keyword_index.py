@@ -6,12 +6,13 @@ and text; scores are BM25 as bm25s computed them ("lucene": k1 1.5, b 0.75, idf
 log(1 + (N - df + 0.5) / (df + 0.5))), so only chunks sharing a term with the query score
 above 0, and equal scores keep the order chunks were added in. A folder holds one SQLite file
 (each chunk, its article's version and its term counts, and the store revision it mirrors) and
-a frozen memory-mapped `Postings` of most rows; rows added since are held in memory and folded
-in by `merge` when they grow to a quarter of it. `follow` brings it to a store revision in one
-SQLite transaction: the articles whose complete versions differ are deleted and added, and the
-revision is recorded only with them, so a crash leaves it at the old revision, to be followed
-again. Several processes may share the folder: each sees the others' updates at its next
-search. Top k is selected without sorting every score. Knows nothing about Chroma.
+a frozen memory-mapped `Postings` of most rows (opening reads no row of them when none was
+deleted since); rows added since are held in memory and folded in by `merge` when they grow
+to a quarter of it. `follow` brings it to a store revision in one SQLite transaction: the
+articles whose complete versions differ are deleted and added, and the revision is recorded
+only with them, so a crash leaves it at the old revision, to be followed again. Several
+processes may share the folder: each sees the others' updates at its next search. Top k is
+selected without sorting every score. Knows nothing about Chroma.
 """
 
 from __future__ import annotations
@@ -171,14 +172,19 @@ class KeywordIndex:
         _, name, frozen_rows = seen
         self._postings = Postings.load(self.folder / name) if name else Postings.empty()
         limit = int(frozen_rows or 0)
-        alive = np.zeros(len(self._postings.lengths), dtype=bool)
-        alive[
-            [r for (r,) in self._db.execute("SELECT row FROM chunks WHERE row <= ?", (limit,))]
-        ] = 1
+        lengths = np.asarray(self._postings.lengths)
+        built = int(_meta(self._db, "frozen_count") or 0)
+        held = "SELECT count(*) FROM chunks WHERE row <= ?"
+        if self._db.execute(held, (limit,)).fetchone()[0] == built:
+            alive = lengths >= 0  # none deleted since the merge: its rows are the live ones
+        else:
+            alive = np.zeros(len(lengths), dtype=bool)
+            alive[
+                [r for (r,) in self._db.execute("SELECT row FROM chunks WHERE row <= ?", (limit,))]
+            ] = 1
         self._alive = alive
         self._frozen = int(alive.sum())
-        lengths = np.asarray(self._postings.lengths)
-        self._dead = int(_meta(self._db, "frozen_count") or 0) - self._frozen
+        self._dead = built - self._frozen
         self._fresh: dict[str, list[tuple[int, int, int]]] = {}  # term: (row, count, length)
         self._last = limit
         length, fresh = float(lengths[alive].sum()), 0

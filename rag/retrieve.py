@@ -7,7 +7,8 @@ maximal marginal relevance (rag.diversify) so one story does not crowd out the o
 
 `Hit.score` is the fused RRF score (what the ranking used); `Hit.similarity` is the cosine
 similarity of the chunk to the query (what relevance thresholds use), computed for every hit.
-Knows nothing about prompts or models.
+The store's revision is read once a query and handed to every stage that reads the store, so
+they all see one store. Knows nothing about prompts or models.
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ class Retriever:
         self._lock = threading.Lock()
         self._keyword: KeywordIndex | None = None
 
-    def keyword_index(self) -> KeywordIndex:
-        revision = self.store.revision
+    def keyword_index(self, revision: str | None = None) -> KeywordIndex:
+        """The keyword index at the store's `revision` (read here when not given)."""
+        revision = self.store.revision if revision is None else revision
         with self._lock:
             if self._keyword is None:
                 self._keyword = KeywordIndex(self.store.keyword_dir)
@@ -64,9 +66,10 @@ class Retriever:
     def retrieve(self, query: str, top_k: int | None = None) -> list[Hit]:
         settings = self.settings
         top_k = top_k or settings.top_k
+        revision = self.store.revision  # read once: every stage sees the same store
         vector = self.store.embedder.encode([query])[0]
-        dense = self.store.search(vector, settings.candidates)
-        keyword = self.keyword_index().search(query, settings.candidates)
+        dense = self.store.search(vector, settings.candidates, revision)
+        keyword = self.keyword_index(revision).search(query, settings.candidates)
         chunks = {c.chunk_id: c for c, _ in [*dense, *keyword]}
         rankings = [[c.chunk_id for c, _ in dense], [c.chunk_id for c, _ in keyword]]
         candidates = [(i, dates.parse_date(chunks[i].date)) for i, _ in fuse(rankings)]
@@ -76,7 +79,7 @@ class Retriever:
         texts = {i: c.text for i, c in chunks.items()}
         copies = diversify.group_copies([i for i, _ in fused], texts, settings.near_duplicate)
         kept = [(i, score) for i, score in fused if i in copies]
-        vectors = self.store.vectors([i for i, _ in kept])
+        vectors = self.store.vectors([i for i, _ in kept], revision)
         picked = diversify.mmr(kept, vectors, top_k, settings.mmr_weight)
         scores = dict(kept)
         return [
@@ -84,7 +87,7 @@ class Retriever:
                 chunk=chunks[cid],
                 rank=rank,
                 score=scores[cid],
-                similarity=similarity(vector, vectors[cid]),
+                similarity=similarity(vector, vectors[cid].tolist()),  # in float64, as stored
                 copies=tuple(chunks[c] for c in copies[cid]),
             )
             for rank, cid in enumerate(picked, start=1)

@@ -14,20 +14,24 @@ made with another, and a revision that changes before and after every write, so 
 derived index (rag.keyword_index, kept in `keyword_dir`) at the store's revision holds what
 the store holds, even after a crash. Embedded Chroma keeps a process's vector index in memory
 and refreshes it only on that process's own writes, so when the revision moved without this
-process, the embedded client is reopened. Knows nothing about prompts, models or the UI.
+process, the embedded client is reopened. A search asks Chroma for the nearest chunks and then
+for the other chunks of their versions by id (a filter on metadata scans every chunk); a
+caller that has read the revision hands it in, so a query reads it once. Knows nothing about
+prompts, models or the UI.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
+import numpy as np
+
+from rag import chroma_clients
 from rag.articles import Article
 from rag.chunk import Chunk, split_article
 from rag.config import Settings
@@ -69,35 +73,6 @@ def embedding_text(chunk: Chunk) -> str:
     return f"{chunk.title}\n{chunk.text}"
 
 
-_CLIENTS: dict[tuple[str, str], Any] = {}  # one client a (chroma_url, path) in a process
-_KNOWN: dict[tuple[str, str], str] = {}  # (path, collection): the revision this process's
-# embedded client has in memory (it wrote it, or read it from disk)
-_LOCK = threading.Lock()
-
-
-def _client(chroma_url: str, path: str) -> Any:
-    with _LOCK:
-        if (chroma_url, path) not in _CLIENTS:
-            _CLIENTS[chroma_url, path] = _open_client(chroma_url, path)
-        return _CLIENTS[chroma_url, path]
-
-
-def _open_client(chroma_url: str, path: str) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if chroma_url:
-        url = urlparse(chroma_url)
-        return chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1",
-            port=url.port or 8000,
-            ssl=url.scheme == "https",
-            settings=chroma_settings,
-        )
-    return chromadb.PersistentClient(path=path, settings=chroma_settings)
-
-
 class Store:
     """One Chroma collection of chunks, written and read with one embedder."""
 
@@ -107,7 +82,7 @@ class Store:
         if not settings.chroma_url:
             settings.store_dir.mkdir(parents=True, exist_ok=True)
         try:
-            client = _client(settings.chroma_url, str(settings.store_dir))
+            client = chroma_clients.client(settings.chroma_url, str(settings.store_dir))
             collection = client.get_or_create_collection(
                 settings.collection,
                 metadata={"embedder": self.embedder.name, "revision": "0"},
@@ -120,7 +95,9 @@ class Store:
         self._opened = (client, collection)
         self._key = (str(settings.store_dir), settings.collection)
         if not settings.chroma_url:
-            _KNOWN.setdefault(self._key, str((collection.metadata or {}).get("revision", "0")))
+            chroma_clients.KNOWN.setdefault(
+                self._key, str((collection.metadata or {}).get("revision", "0"))
+            )
         built_with = (collection.metadata or {}).get("embedder")
         if built_with != self.embedder.name:
             raise StoreError(
@@ -140,26 +117,21 @@ class Store:
         """The client and collection, the new ones when another Store of this process has
         reopened the shared embedded client."""
         client, collection = self._opened
-        current = _client(self.settings.chroma_url, str(self.settings.store_dir))
+        current = chroma_clients.client(self.settings.chroma_url, str(self.settings.store_dir))
         if current is not client:
             collection = current.get_collection(self.settings.collection, embedding_function=None)
             self._opened = (current, collection)
         return self._opened
 
-    def _follow_other_writers(self) -> None:
+    def _follow_other_writers(self, revision: str | None = None) -> None:
         """Embedded Chroma: reopen the client when another process wrote since this one did
-        (its in-memory vector index would miss the new chunks and fail to give their vectors)."""
+        (its in-memory vector index would miss the new chunks and fail to give their vectors).
+        `revision`: the store's, when the caller has just read it."""
         if self.settings.chroma_url:
             return  # a Chroma server holds the one index that every client searches
-        revision = self.revision
-        if revision == _KNOWN.get(self._key):
-            return
-        path = str(self.settings.store_dir)
-        with _LOCK:
-            stale = _CLIENTS.pop(("", path), None)
-            _KNOWN[self._key] = revision
-        if stale is not None:
-            stale.close()  # the last client of the path: chromadb drops its in-memory state
+        revision = self.revision if revision is None else revision
+        if revision != chroma_clients.KNOWN.get(self._key):
+            chroma_clients.drop(self._key, str(self.settings.store_dir), revision)
 
     @property
     def revision(self) -> str:
@@ -172,7 +144,7 @@ class Store:
         revision = str(time.time_ns())
         self._collection.modify(metadata={"embedder": self.embedder.name, "revision": revision})
         if not self.settings.chroma_url:
-            _KNOWN[self._key] = revision
+            chroma_clients.KNOWN[self._key] = revision
 
     def count(self) -> int:
         return self._collection.count()
@@ -318,25 +290,26 @@ class Store:
         found = {c.chunk_id: c for c in chunks_of(got, complete)}
         return [found[i] for i in ids if i in found]
 
-    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
-        """The stored embeddings of these chunks (unknown ids are skipped)."""
+    def vectors(self, ids: list[str], revision: str | None = None) -> dict[str, np.ndarray]:
+        """The stored embeddings of these chunks, float64 rows (unknown ids are skipped);
+        `revision`: the store's, when the caller has just read it."""
         if not ids:
             return {}
-        self._follow_other_writers()
+        self._follow_other_writers(revision)
         got = self._collection.get(ids=ids, include=["embeddings"])
-        return {
-            i: [float(x) for x in v] for i, v in zip(got["ids"], got["embeddings"], strict=True)
-        }
+        rows = np.asarray(got["embeddings"], dtype=np.float64).reshape(len(got["ids"]), -1)
+        return dict(zip(got["ids"], rows, strict=True))
 
-    def search(self, vector: list[float], n: int) -> list[tuple[Chunk, float]]:
-        """Nearest chunks with their cosine similarity, best first."""
-        self._follow_other_writers()
-        if n < 1 or self.count() == 0:
+    def search(
+        self, vector: list[float], n: int, revision: str | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """Nearest chunks with their cosine similarity, best first; `revision`: the store's,
+        when the caller has just read it (Chroma gives fewer than `n` when it holds fewer)."""
+        self._follow_other_writers(revision)
+        if n < 1:
             return []
         got = self._collection.query(
-            query_embeddings=[vector],
-            n_results=min(n, self.count()),
-            include=["documents", "metadatas", "distances"],
+            query_embeddings=[vector], n_results=n, include=["documents", "metadatas", "distances"]
         )
         rows = zip(
             got["ids"][0],
@@ -346,5 +319,26 @@ class Store:
             strict=True,
         )
         hits = [(m, from_stored(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows]
-        complete = self._complete_of(m["doc_id"] for m, _, _ in hits)
+        complete = self._complete_among({chunk.chunk_id: m for m, chunk, _ in hits})
         return [(chunk, score) for m, chunk, score in hits if version_of(m) in complete]
+
+    def _complete_among(self, held: dict[str, dict[str, Any]]) -> set[Version]:
+        """The complete versions of these chunks (id: metadata), the same as `_complete_of`
+        their articles: the other chunks of each version are asked for by id (a version of n
+        chunks is "doc_id:0" to "doc_id:n-1", rag.chunk's ids), as Chroma answers a filter on
+        metadata by scanning every chunk."""
+        counts = {version_of(m): m.get("chunks") for m in held.values()}
+        ids = {
+            v: [f"{v[0]}:{p}" for p in range(int(n))] for v, n in counts.items() if n is not None
+        }
+        wanted = sorted({i for group in ids.values() for i in group} - set(held))
+        found = dict(held)
+        if wanted:
+            got = self._collection.get(ids=wanted, include=["metadatas"])
+            found.update(zip(got["ids"], got["metadatas"] or [], strict=True))
+        return {
+            v
+            for v, n in counts.items()
+            if n is None
+            or (ids[v] and all(i in found and version_of(found[i]) == v for i in ids[v]))
+        }

@@ -61,3 +61,32 @@ def test_mmr(weight: float, expected: list[str]) -> None:
 
 def test_mmr_of_nothing() -> None:
     assert mmr([], {}, 3, 0.5) == []
+
+
+def test_group_copies_is_the_same_when_the_shingles_are_kept_between_calls() -> None:
+    texts = {"a": STORY, "b": "BEIJING (AP) — " + STORY, "x": "Budget passes council."}
+    first = group_copies(["a", "x", "b"], texts, threshold=0.6)
+    assert first == {"a": ["b"], "x": []}
+    assert group_copies(["a", "x", "b"], texts, threshold=0.6) == first
+    texts["b"] = "The council approved a budget with more money for schools and buses."
+    assert group_copies(["a", "x", "b"], texts, threshold=0.6) == {"a": [], "x": [], "b": []}
+
+
+@pytest.mark.parametrize("threshold", [-1.0, 0.0, 0.3, 0.6, 1.0, 1.5])
+def test_group_copies_follows_its_definition(threshold: float) -> None:
+    texts = {
+        "a": STORY,
+        "b": STORY.replace("Tuesday", "Monday"),
+        "c": "",
+        "d": "Budget passes council with money for schools.",
+        "e": STORY,
+    }
+    ranked = ["d", "a", "c", "b", "e"]
+    groups: dict[str, list[str]] = {}
+    for item in ranked:  # each joins the first kept one it overlaps by the threshold
+        keeper = next(
+            (k for k in groups if jaccard(shingles(texts[k]), shingles(texts[item])) >= threshold),
+            None,
+        )
+        groups.setdefault(item, []) if keeper is None else groups[keeper].append(item)
+    assert group_copies(ranked, texts, threshold) == groups

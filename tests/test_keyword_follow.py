@@ -110,3 +110,22 @@ def test_a_process_sees_what_another_wrote(tmp_path: Path) -> None:
     assert ids(second, "airship") == ["b:0"]
     store.follow(first, "r2")
     assert store.fetched == 2
+
+
+@pytest.mark.parametrize("deleted", [False, True])
+def test_reopening_after_a_merge_scores_as_the_index_it_reopens(
+    tmp_path: Path, deleted: bool
+) -> None:
+    store = FakeStore()
+    store.articles = {d: ("1", f"harbour {d} ferry") for d in "abcdef"}
+    store.articles["g"] = ("1", "harbour harbour airship")
+    index = KeywordIndex(tmp_path)
+    store.follow(index, "r1")
+    index.merge()  # every row frozen
+    if deleted:  # a frozen row dropped: opening reads which rows are alive
+        del store.articles["c"]
+        store.follow(index, "r2")
+    again = KeywordIndex(tmp_path)
+    for query in ("harbour", "ferry", "airship harbour"):
+        assert again.search(query, 10) == index.search(query, 10)
+    assert ("c:0" in ids(again, "harbour")) is not deleted
