@@ -57,6 +57,8 @@ def find(
         topic = QUANTITY_PATTERN.sub(" ", normalize_text(claim))
         if len(set(tokenize(topic))) < MIN_TOPIC_WORDS:
             topic = _ASKING.sub(" ", QUANTITY_PATTERN.sub(" ", normalize_text(question)))
+        if not tokenize(topic):
+            continue  # no topic to tell the same thing from another: no conflict claimed
         cited_docs = {c.chunk.doc_id for c in cited}
         for quantity, words in quantities_in_context(claim, words_too=True):
             beside = set(words) or _beside_in_quotes(quantity, cited)

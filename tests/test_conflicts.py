@@ -92,3 +92,9 @@ def test_a_terse_answer_on_another_topic_or_agreeing_is_no_conflict() -> None:
     # "one" is too common a word to be read as a count
     single = source("seed", "One foreign leader left the military parade in Beijing early.")
     assert conflicts.find("Twenty-four [1].", [cite(OTHER, quote)], [single], QUESTION) == []
+
+
+def test_without_a_topic_no_conflict_is_claimed() -> None:
+    quote = "Twenty-four foreign leaders attended Wednesday's military parade in Beijing."
+    assert conflicts.find("Twenty-four [1].", [cite(OTHER, quote)], [SEED]) == []
+    assert conflicts.find("Twenty-four [1].", [cite(OTHER, quote)], [SEED], "How many?") == []
