@@ -12,15 +12,12 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rag.chat import ChatModel, ChatTokenizer, Generation, Message, Usage, yes_share
 from rag.config import Settings
 from rag.errors import ModelError
 from rag.weights import locate
-
-if TYPE_CHECKING:
-    pass
 
 
 def _state_cache_class() -> type:
@@ -37,6 +34,18 @@ def _state_cache_class() -> type:
     return StateCache
 
 
+def llama_options(settings: Settings) -> dict[str, Any]:
+    """The `llama_cpp.Llama` options these settings give (all but the model path)."""
+    return {
+        "n_ctx": settings.n_ctx,
+        "n_threads": settings.threads,
+        "n_threads_batch": settings.threads,
+        "n_batch": settings.n_batch,
+        "seed": settings.seed,
+        "verbose": False,
+    }
+
+
 class LocalModel:
     """A GGUF model in this process. Calls are serialized: a generation holds the lock until
     its iterator is exhausted or closed."""
@@ -50,15 +59,7 @@ class LocalModel:
         from llama_cpp import Llama
 
         try:
-            self._llama = Llama(
-                model_path=str(found.path),
-                n_ctx=settings.n_ctx,
-                n_threads=settings.threads,
-                n_threads_batch=settings.threads,
-                n_batch=settings.n_batch,
-                seed=settings.seed,
-                verbose=False,
-            )
+            self._llama = Llama(model_path=str(found.path), **llama_options(settings))
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"cannot load model {found.path}: {exc}") from None
         if settings.kv_cache_mb > 0:

@@ -14,25 +14,15 @@ evaluation side.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
-
-START_TIMEOUT = 600.0  # seconds: loading the embedder, the model and Gradio on a busy machine
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from rag.eval.load import free_port, running
 
 
 def _rag(settings: Settings, data_dir: Path, *args: str) -> list[str]:
@@ -48,14 +38,6 @@ def _rag(settings: Settings, data_dir: Path, *args: str) -> list[str]:
     ]
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as reply:
-            return bool(reply.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def over_http(settings: Settings, data_dir: Path, question: str, repeats: int) -> dict[str, Any]:
     import openai
 
@@ -64,46 +46,31 @@ def over_http(settings: Settings, data_dir: Path, question: str, repeats: int) -
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    with tempfile.TemporaryFile() as log:
-        started = time.perf_counter()
-        command = _rag(settings, data_dir, "serve", "--host", "127.0.0.1", "--port", str(port))
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            while not _answers(f"{url}/v1/models"):
-                if process.poll() is not None or time.perf_counter() - started > START_TIMEOUT:
-                    log.seek(0)
-                    tail = log.read().decode(errors="replace")[-2000:]
-                    raise RuntimeError(f"rag serve did not start:\n{tail}")
-                time.sleep(0.5)
-            ready_s = time.perf_counter() - started
-            client = openai.OpenAI(
-                base_url=f"{url}/v1", api_key=settings.api_key or "none", max_retries=0, timeout=900
+    command = _rag(settings, data_dir, "serve", "--host", "127.0.0.1", "--port", str(port))
+    started = time.perf_counter()
+    with running(command, f"{url}/v1/models", data_dir / "serve.log", env):
+        ready_s = time.perf_counter() - started
+        client = openai.OpenAI(
+            base_url=f"{url}/v1", api_key=settings.api_key or "none", max_retries=0, timeout=900
+        )
+        answerer = Answerer(settings.replace(data_dir=data_dir))
+
+        def remote() -> str:
+            reply = client.chat.completions.create(
+                model=settings.model, messages=[{"role": "user", "content": question}]
             )
-            answerer = Answerer(settings.replace(data_dir=data_dir))
+            return reply.choices[0].message.content or ""
 
-            def remote() -> str:
-                reply = client.chat.completions.create(
-                    model=settings.model, messages=[{"role": "user", "content": question}]
-                )
-                return reply.choices[0].message.content or ""
-
-            remote(), answerer.ask(question)  # warm: both have read this question once
-            found: dict[str, list[float]] = {"http_s": [], "in_process_s": []}
-            texts = set()
-            for _ in range(repeats):
-                t = time.perf_counter()
-                texts.add(remote())
-                found["http_s"].append(time.perf_counter() - t)
-                t = time.perf_counter()
-                texts.add(answerer.ask(question).text)
-                found["in_process_s"].append(time.perf_counter() - t)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
+        remote(), answerer.ask(question)  # warm: both have read this question once
+        found: dict[str, list[float]] = {"http_s": [], "in_process_s": []}
+        texts = set()
+        for _ in range(repeats):
+            t = time.perf_counter()
+            texts.add(remote())
+            found["http_s"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            texts.add(answerer.ask(question).text)
+            found["in_process_s"].append(time.perf_counter() - t)
     return {**found, "server_ready_s": ready_s, "same_answer": len(texts) == 1}
 
 

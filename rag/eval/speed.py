@@ -29,17 +29,11 @@ from rag.embed import Embedder
 def _raw_llama(settings: Settings) -> Any:
     from llama_cpp import Llama
 
+    from rag.llm import llama_options
     from rag.weights import locate
 
-    return Llama(
-        model_path=str(locate(settings.model, settings.cache_dir).path),
-        n_ctx=settings.n_ctx,
-        n_threads=settings.threads,
-        n_threads_batch=settings.threads,
-        n_batch=settings.n_batch,
-        seed=settings.seed,
-        verbose=False,
-    )
+    path = locate(settings.model, settings.cache_dir).path
+    return Llama(model_path=str(path), **llama_options(settings))
 
 
 def _raw_pieces(llm: Any, messages: list[dict[str, str]], settings: Settings, n: int) -> Any:
