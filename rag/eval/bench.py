@@ -11,7 +11,9 @@ among them, and time, for each MMR weight with near-duplicate grouping on and of
 `--copies` every article is also ingested as a syndicated copy, the case grouping is for;
 with `--scale` it times retrieval on synthetic corpora of up to 10^5 (or 10^6) chunks instead
 (rag.eval.scale).
-`rag bench injection` measures hostile articles (rag.eval.injection). `report` runs one;
+`rag bench injection` measures hostile articles (rag.eval.injection); `rag bench peer` answers
+the question set with a LlamaIndex pipeline and with the app side by side (rag.eval.peer).
+`report` runs one;
 `rag bench` with no target runs the suite of rag.eval.suite.
 Knows nothing about the UI; prints a markdown table. Part of the evaluation side: the product
 never imports it.
@@ -250,4 +252,11 @@ def report(what: str, settings: Settings, args: argparse.Namespace) -> str:
 
         questions = load_questions(args.questions, args.split, args.limit)
         return injection.table(injection.measure(settings, questions, [args.corpus], args.hostile))
+    if what == "peer":
+        from rag.eval import peer
+        from rag.eval.run import default_out
+
+        runs = default_out()
+        out = args.out or runs.with_name(f"peer-{runs.name}")
+        return peer.measure(settings, args.questions, args.split, args.limit, out)
     return bench_answer(settings, args.corpus, args.repeats)

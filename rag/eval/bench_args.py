@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-TARGETS = ["llama", "answer", "retrieval", "evidence", "injection"]
+TARGETS = ["llama", "answer", "retrieval", "evidence", "injection", "peer"]
 
 
 def add_arguments(bench: argparse.ArgumentParser) -> None:
@@ -43,5 +43,8 @@ def add_arguments(bench: argparse.ArgumentParser) -> None:
         default=Path("eval/injection/hostile.jsonl"),
         help="injection: the hostile articles (.jsonl with a canary each)",
     )
-    bench.add_argument("--split", help="injection: only this split of --questions")
-    bench.add_argument("--limit", type=int, help="injection: only the first N questions")
+    bench.add_argument("--split", help="injection, peer: only this split of --questions")
+    bench.add_argument("--limit", type=int, help="injection, peer: only the first N questions")
+    bench.add_argument(
+        "--out", type=Path, help="peer: the folder for both runs (default eval/runs/peer-<time>)"
+    )

@@ -126,17 +126,27 @@ class Outcome:
     gate_failures: list[str] = field(default_factory=list)
 
 
-def evaluate(answerer: Answerer, questions: Sequence[Question]) -> Outcome:
-    """Answer and score every question, then re-ask the first few for determinism."""
-    answered = answer_all(answerer, questions, "eval")
-    predictions = [prediction for prediction, _ in answered]
+def score_all(
+    questions: Sequence[Question],
+    answered: Sequence[tuple[Prediction, Passages | None]],
+    determinism: float | None = None,
+) -> Outcome:
+    """Every answer scored against its question, and the summary."""
     scores = [
         scoring.score_question(dataclasses.asdict(q), prediction, passages)
         for q, (prediction, passages) in zip(questions, answered, strict=True)
     ]
+    predictions = [prediction for prediction, _ in answered]
+    return Outcome(predictions, scores, summarize(scores, determinism=determinism))
+
+
+def evaluate(answerer: Answerer, questions: Sequence[Question]) -> Outcome:
+    """Answer and score every question, then re-ask the first few for determinism."""
+    answered = answer_all(answerer, questions, "eval")
     again = answer_all(answerer, questions[:DETERMINISM_QUESTIONS], "determinism")
-    same = scoring.determinism(predictions[:DETERMINISM_QUESTIONS], [p for p, _ in again])
-    return Outcome(predictions, scores, summarize(scores, determinism=same))
+    first = [prediction for prediction, _ in answered[:DETERMINISM_QUESTIONS]]
+    same = scoring.determinism(first, [p for p, _ in again])
+    return score_all(questions, answered, same)
 
 
 def write_outputs(out: Path, outcome: Outcome, markdown: str, meta: Mapping[str, Any]) -> None:
