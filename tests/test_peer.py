@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.eval.peer import _chatml, declines
+from rag.eval.peer import _chatml, declines, normalized
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,6 +47,20 @@ def test_an_answer_saying_the_sources_do_not_tell_is_a_decline(answer: str) -> N
 )
 def test_an_answer_is_not_a_decline(answer: str) -> None:
     assert not declines(answer)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Kim Ju Ae [Source 2].", "Kim Ju Ae [2]."),
+        ("According to Source 3, exports grew 33%.", "According to [3], exports grew 33%."),
+        ("In Beijing (Source 1) and Dalian [2].", "In Beijing [1] and Dalian [2]."),
+        ("  Twenty-six leaders [1][3]. ", "Twenty-six leaders [1][3]."),
+        ("No source named.", "No source named."),
+    ],
+)
+def test_each_way_the_peer_names_a_source_becomes_a_marker(answer: str, expected: str) -> None:
+    assert normalized(answer) == expected
 
 
 def test_messages_are_given_in_chatml_ending_with_the_assistants_turn() -> None:

@@ -6,7 +6,8 @@ Contract: the peer is built the way LlamaIndex's documentation shows a local cit
 `HuggingFaceEmbedding` on this app's embedder, `LlamaCPP` on this app's GGUF file (same context,
 threads, seed; temperature 0; the model's ChatML format), and `CitationQueryEngine` with
 `similarity_top_k` (3) streaming its answer. Nothing of this app's retrieval, prompts or checks
-is used by it. The peer never declines by design, so an answer that says the sources do not
+is used by it. Its answers name sources as "[Source 2]" or "Source 2" as often as "[2]"; each is
+read as the marker "[2]". The peer never declines by design, so an answer that says the sources do not
 tell is counted as a decline (`declines`), which can only help its abstention figures. Its
 `[n]` markers name the source nodes it was shown, whose files give the cited article.
 `compare(settings, questions, corpus, top_k)` asks each question of both (peer first, then the
@@ -36,6 +37,8 @@ Passages = dict[str, str]
 TOP_K = 3
 MAX_TOKENS = 256
 _MARKER = re.compile(r"\[(\d+)\]")
+# the ways its answers name a source besides "[n]": "[Source 2]", "(Source 2)", "Source 2"
+_SOURCE = re.compile(r"[\[(]?\bSource (\d+)\b[\])]?")
 # how an answer says the sources do not tell (the peer has no separate way to decline)
 _DECLINE = re.compile(
     r"\b(not (?:\w+ ){0,2}(?:mention|provide|state|specif|give|include|contain|say|report|"
@@ -49,6 +52,11 @@ _DECLINE = re.compile(
 def declines(answer: str) -> bool:
     """Whether an answer says the sources do not tell (or gives nothing)."""
     return not answer.strip() or bool(_DECLINE.search(answer))
+
+
+def normalized(answer: str) -> str:
+    """The answer with every way it names a source written as the marker "[n]"."""
+    return _SOURCE.sub(r"[\1]", answer.strip())
 
 
 def _chatml(messages: Sequence[Any]) -> str:
@@ -115,7 +123,7 @@ class Peer:
         except Exception as exc:  # one failing question must not end the run
             return {"id": question.id, "error": f"{type(exc).__name__}: {exc}"}, None
         end = time.perf_counter()
-        answer = "".join(pieces).strip()
+        answer = normalized("".join(pieces))
         nodes = response.source_nodes
         retrieved = [
             {"rank": rank, "doc_id": _doc_id(node), "chunk_id": node.node.node_id}
