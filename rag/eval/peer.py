@@ -6,10 +6,11 @@ Contract: the peer is built the way LlamaIndex's documentation shows a local cit
 `HuggingFaceEmbedding` on this app's embedder, `LlamaCPP` on this app's GGUF file (same context,
 threads, seed; temperature 0; the model's ChatML format), and `CitationQueryEngine` with
 `similarity_top_k` (3) streaming its answer. Nothing of this app's retrieval, prompts or checks
-is used by it. Its answers name sources as "[Source 2]" or "Source 2" as often as "[2]"; each is
-read as the marker "[2]". The peer never declines by design, so an answer that says the sources do not
-tell is counted as a decline (`declines`), which can only help its abstention figures. Its
-`[n]` markers name the source nodes it was shown, whose files give the cited article.
+is used by it. Its answers name sources as "[Source 2]" or "Source 2" as often as "[2]"; each
+is read as the marker "[2]" (`normalized`). The peer never declines by design, so an answer
+that says the sources do not tell is counted as a decline (`declines`), which can only help its
+abstention figures. Its `[n]` markers name the source nodes it was shown, whose files give the
+cited article.
 `compare(settings, questions, corpus, top_k)` asks each question of both (peer first, then the
 app) and returns the two lists of (prediction, passages) in rag.eval.run's form; `measure`
 scores both, writes each as a run folder (`peer/`, `app/`: predictions, scores, metrics, report)
