@@ -40,3 +40,14 @@ def test_the_quick_suite_writes_its_json_contract(tmp_path: Path) -> None:
     assert machine["llama-cpp-python"] and machine["chromadb"] and machine["torch"]
     assert result["model"] == "qwen2.5-0.5b"
     assert "| prefill tok/s" in done.stdout and "| 300 |" in done.stdout
+
+
+def test_a_kept_synthetic_store_is_written_once_and_reused(tmp_path: Path) -> None:
+    from rag.eval import scale
+
+    first = scale.point(300, tmp_path)
+    assert (tmp_path / "300" / scale.WRITTEN).exists()
+    second = scale.point(300, tmp_path)
+    assert second["write_s"] == first["write_s"] > 0  # recorded, not written again
+    assert second["keyword_build_s"] == first["keyword_build_s"]
+    assert second["chunks"] == 300 and second["p50_ms"] > 0

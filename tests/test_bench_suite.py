@@ -100,7 +100,7 @@ def test_the_json_written_keeps_its_contract(
 ) -> None:
     calls: dict[str, Any] = {}
 
-    def point(n: int) -> dict[str, Any]:
+    def point(n: int, keep: Path | None = None) -> dict[str, Any]:
         return {"chunks": n, "p50_ms": 10.0, "p95_ms": 20.0, "rss_mb": 100, "write_s": 1.0}
 
     def generation(settings: Settings, *args: Any) -> dict[str, Any]:

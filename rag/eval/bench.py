@@ -243,7 +243,7 @@ def report(what: str, settings: Settings, args: argparse.Namespace) -> str:
     if what == "retrieval" and args.scale:
         from rag.eval import scale
 
-        return scale.measure(full=args.scale == "full")
+        return scale.measure(full=args.scale == "full", keep=args.keep_stores)
     if what == "retrieval":
         return bench_retrieval(settings, args.corpus, args.questions, args.mmr, args.copies)
     if what == "injection":

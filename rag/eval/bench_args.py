@@ -26,6 +26,12 @@ def add_arguments(bench: argparse.ArgumentParser) -> None:
         "--ingest", type=Path, nargs="+", help="the suite: articles to time ingest on"
     )
     bench.add_argument("--tokens", type=int, help="the suite: tokens generated a repeat")
+    bench.add_argument(
+        "--keep-stores",
+        type=Path,
+        metavar="DIR",
+        help="the suite and --scale: write each synthetic store once into DIR, reuse it later",
+    )
     bench.add_argument("--scale", nargs="?", const="quick", choices=["quick", "full"])
     bench.add_argument("--corpus", type=Path, default=Path("seeds"))
     bench.add_argument("--threads", type=int, nargs="+", default=[1, 2])

@@ -9,13 +9,16 @@ machine inflate the wall time), the process's resident memory, and the keyword i
 build from the store and its opening afresh. At the 10^5 point Chroma's HNSW recall@10 (of
 the 20 nearest asked, as retrieval asks) against exact search and a query's CPU time are
 measured for `ef_search` 10 to 400, each in a fresh process, and the keyword index candidates
-are compared (rag.eval.keyword_candidates). Returns markdown tables. Part of the
-evaluation side.
+are compared (rag.eval.keyword_candidates). With `keep` (`--keep-stores DIR`) each store is
+written once into DIR/<chunks> and reused by later runs, which report the write and build
+times recorded when it was written. Returns markdown tables. Part of the evaluation side.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
 import multiprocessing
 import os
 import platform
@@ -23,6 +26,7 @@ import statistics
 import tempfile
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,7 @@ from rag.stored import metadata
 DIM = 384  # all-MiniLM-L6-v2's
 QUERIES = 60
 EF_SEARCH = (10, 50, 100, 200, 400)
+WRITTEN = "written.json"  # in a kept store: [write s, keyword index build s] when written
 
 
 class RandomEmbedder(Embedder):
@@ -91,13 +96,18 @@ def _point(n: int, data_dir: str) -> dict[str, Any]:
 
     settings = Settings(data_dir=Path(data_dir), embedder=f"random-unit-{DIM}")
     store = Store(settings, RandomEmbedder())
-    start = time.perf_counter()
-    _fill(settings, n)
-    written = time.perf_counter() - start
     retriever = Retriever(store)
-    start = time.perf_counter()
-    retriever.keyword_index()
-    built = time.perf_counter() - start
+    record = Path(data_dir) / WRITTEN
+    if record.exists():  # a kept store: its write and build times are those recorded then
+        written, built = json.loads(record.read_text())
+    else:
+        start = time.perf_counter()
+        _fill(settings, n)
+        written = time.perf_counter() - start
+        start = time.perf_counter()
+        retriever.keyword_index()
+        built = time.perf_counter() - start
+        record.write_text(json.dumps([written, built]))
     start = time.perf_counter()
     KeywordIndex(store.keyword_dir).search("warm", 1)
     opened = time.perf_counter() - start
@@ -152,19 +162,30 @@ def _in_fresh_process(function: Any, *args: Any) -> Any:
         return pool.apply(function, args)
 
 
-def point(n: int) -> dict[str, Any]:
+@contextlib.contextmanager
+def _store_dir(n: int, keep: Path | None) -> Iterator[str]:
+    """A fresh temporary data dir, or `keep/<n>`, kept and reused by the next run."""
+    if keep is None:
+        with tempfile.TemporaryDirectory() as data_dir:
+            yield data_dir
+    else:
+        (keep / str(n)).mkdir(parents=True, exist_ok=True)
+        yield str(keep / str(n))
+
+
+def point(n: int, keep: Path | None = None) -> dict[str, Any]:
     """One row of the table: `n` chunks in a fresh process over a store of its own."""
-    with tempfile.TemporaryDirectory() as data_dir:
+    with _store_dir(n, keep) as data_dir:
         return dict(_in_fresh_process(_point, n, data_dir))
 
 
-def measure(full: bool) -> str:
+def measure(full: bool, keep: Path | None = None) -> str:
     from rag.eval import keyword_candidates
 
     sizes = [10**3, 10**4, 10**5] + ([10**6] if full else [])
     rows, recalls = [], {}
     for n in sizes:
-        with tempfile.TemporaryDirectory() as data_dir:
+        with _store_dir(n, keep) as data_dir:
             rows.append(_in_fresh_process(_point, n, data_dir))
             if n == 10**5:
                 recalls = {ef: _in_fresh_process(_recall, data_dir, ef) for ef in EF_SEARCH}

@@ -142,7 +142,7 @@ def run(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     retrieval = []
     for n in chosen.sizes:  # before any model is loaded: each point is a forked process
         _say(f"retrieval at {n:,} chunks")
-        retrieval.append(scale.point(n))
+        retrieval.append(scale.point(n, args.keep_stores))
     _say(f"prefill and generation, {chosen.model}")
     generated = speed.generation(settings, chosen.corpus, QUESTION, chosen.repeats, chosen.tokens)
     _say("ingest")
