@@ -91,10 +91,15 @@ def head(chunk: Chunk, share: float) -> Chunk:
     return replace(chunk, end=chunk.start + end, text=chunk.text[:end])
 
 
+def chunk_id(doc_id: str, position: int) -> str:
+    """The id of an article's chunk at `position` (0 to its chunk count - 1)."""
+    return f"{doc_id}:{position}"
+
+
 def _make_chunk(article: Article, position: int, group: list[Span]) -> Chunk:
     start, end = group[0][0], group[-1][1]
     return Chunk(
-        chunk_id=f"{article.doc_id}:{position}",
+        chunk_id=chunk_id(article.doc_id, position),
         doc_id=article.doc_id,
         title=article.title,
         date=article.date,

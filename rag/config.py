@@ -43,6 +43,8 @@ class Settings:
     chunk_chars: int = 600
     # sentences repeated at the start of the next chunk
     chunk_overlap: int = 1
+    # ingest embeds and writes articles together until they hold this many chunks
+    write_batch: int = 256
     # passages given to the model
     top_k: int = 6
     # the model reads only this many sentences of those passages, the closest to the question

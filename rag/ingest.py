@@ -16,7 +16,8 @@ from pathlib import Path
 
 from rag.articles import Article, LoadFailure, count_articles, read_all
 from rag.retrieve import Retriever
-from rag.store import Store, SyncReport
+from rag.store import Store
+from rag.stored import SyncReport
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,23 @@
 
 Contract: cosine distance, telemetry off, our own embeddings (never Chroma's), deterministic
 chunk ids written with upsert. Every chunk carries its article's version (a hash of the
-article's fingerprint, `chunk_chars`, `chunk_overlap` and the embedder's name) and the number
-of chunks that version has; a version is complete when the store holds that many chunks of it.
-Readers (`articles`, `all_chunks`, `chunks`, `search`) see only complete versions, so an
-article cut short by a crash is never shown, and syncing counts an article unchanged only when
-its one complete version is the current one (new chunking settings chunk every article again;
-a crash is repaired by the next sync). A changed article gets its new chunks upserted before
-its stale ones are deleted, so a reader never sees it missing (one too large for one upsert is
-hidden while written). The collection records the embedder that built it, refusing queries
-made with another, and a revision that changes before and after every write, so that a
-derived index (rag.keyword_index, kept in `keyword_dir`) at the store's revision holds what
-the store holds, even after a crash. Embedded Chroma keeps a process's vector index in memory
-and refreshes it only on that process's own writes, so when the revision moved without this
-process, the embedded client is reopened. A search asks Chroma for the nearest chunks and then
-for the other chunks of their versions by id (a filter on metadata scans every chunk); a
+article's fingerprint, `chunk_chars`, `chunk_overlap` and the embedder's name) and the number of
+chunks that version has; a version is complete when the store holds that many chunks of it.
+Readers (`articles`, `all_chunks`, `chunks`, `search`) see only complete versions, so an article
+cut short by a crash is never shown, and syncing counts an article unchanged only when its one
+complete version is the current one (new chunking settings chunk every article again; a crash is
+repaired by the next sync). Articles to write are gathered until they hold `write_batch` chunks,
+embedded in one call and upserted together (the embedder batches well only across articles: most
+hold a few chunks). A changed article gets its new chunks upserted before its stale ones are
+deleted, so a reader never sees it missing (one too large for one upsert is hidden while
+written); stale chunks are deleted by id (`doc_id:n` onwards), without a filter on metadata,
+which Chroma answers by scanning every chunk. The collection records the embedder that built it,
+refusing queries made with another, and a revision that changes before and after every write, so
+that a derived index (rag.keyword_index, kept in `keyword_dir`) at the store's revision holds
+what the store holds, even after a crash. Embedded Chroma keeps a process's vector index in
+memory and refreshes it only on that process's own writes, so when the revision moved without
+this process, the embedded client is reopened. A search asks Chroma for the nearest chunks and
+then for the other chunks of their versions by id (a filter on metadata scans every chunk); a
 caller that has read the revision hands it in, so a query reads it once. Knows nothing about
 prompts, models or the UI.
 """
@@ -25,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +35,20 @@ import numpy as np
 
 from rag import chroma_clients
 from rag.articles import Article
-from rag.chunk import Chunk, split_article
+from rag.chunk import Chunk, chunk_id, split_article
 from rag.config import Settings
 from rag.embed import Embedder, get_embedder
 from rag.errors import StoreError
 from rag.stored import (
+    ArticleInfo,
+    Pending,
+    SyncReport,
     Version,
     article_version,
     chunks_of,
     complete_of,
     from_stored,
+    held_versions,
     metadata,
     version_of,
 )
@@ -50,26 +56,6 @@ from rag.stored import (
 # A new collection's vector index (an existing one keeps its own): ef_search 200 (Chroma's 100)
 # as measured at 10^5 chunks (README); M and ef_construction are Chroma's defaults
 HNSW = {"space": "cosine", "ef_search": 200, "max_neighbors": 16, "ef_construction": 100}
-
-
-@dataclass(frozen=True)
-class ArticleInfo:
-    doc_id: str
-    title: str
-    date: str | None
-    source: str | None
-    chunks: int
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    added: list[str]
-    updated: list[str]
-    unchanged: list[str]
-    removed: list[str]
-
-    def __str__(self) -> str:
-        return ", ".join(f"{len(getattr(self, p))} {p}" for p in self.__dataclass_fields__)
 
 
 def embedding_text(chunk: Chunk) -> str:
@@ -160,13 +146,10 @@ class Store:
             metas += page
         return metas
 
-    def _versions(self) -> tuple[dict[str, set[str]], set[Version]]:
-        """Each article's stored versions, and the complete ones."""
-        metas = self._metadatas()
-        versions: dict[str, set[str]] = {}
-        for meta in metas:
-            versions.setdefault(meta["doc_id"], set()).add(version_of(meta)[1])
-        return versions, complete_of(metas)
+    def _versions(self) -> tuple[dict[str, set[str]], set[Version], dict[str, int | None]]:
+        """Each article's stored versions, the complete ones, and its ids' extent
+        (rag.stored.held_versions)."""
+        return held_versions(self._metadatas())
 
     def _complete_of(self, doc_ids: Iterable[str]) -> set[Version]:
         """The complete versions of these articles."""
@@ -183,9 +166,11 @@ class Store:
         progress: Callable[[Article], None] | None = None,
     ) -> SyncReport:
         """Make the collection hold exactly these articles' current chunks (others stay
-        unless `prune`)."""
-        existing, complete = self._versions()
+        unless `prune`). Articles to write are gathered until they hold `write_batch`
+        chunks, embedded in one call and upserted together."""
+        existing, complete, extent = self._versions()
         added, updated, unchanged = [], [], []
+        pending: list[Pending] = []
         seen: set[str] = set()
         for article in articles:
             seen.add(article.doc_id)
@@ -196,11 +181,17 @@ class Store:
             else:
                 if not (added or updated):
                     self._bump_revision()  # what derived indexes recorded is no longer so
-                self._write(article, version)
+                settings = self.settings
+                chunks = split_article(article, settings.chunk_chars, settings.chunk_overlap)
+                pending.append(Pending(version, chunks, extent.get(article.doc_id, 0)))
+                if sum(len(p.chunks) for p in pending) >= settings.write_batch:
+                    self._write(pending)
+                    pending = []
                 shown = any((article.doc_id, v) in complete for v in old)
                 (updated if shown else added).append(article.doc_id)
             if progress:
                 progress(article)
+        self._write(pending)
         removed = sorted(set(existing) - seen) if prune else []
         if removed and not (added or updated):
             self._bump_revision()
@@ -210,24 +201,30 @@ class Store:
             self._bump_revision()
         return SyncReport(added, updated, unchanged, removed)
 
-    def _write(self, article: Article, version: str) -> None:
-        chunks = split_article(article, self.settings.chunk_chars, self.settings.chunk_overlap)
-        vectors = self.embedder.encode([embedding_text(c) for c in chunks])
+    def _write(self, pending: list[Pending]) -> None:
+        """Upsert the new versions' chunks, then delete their articles' chunks no new version
+        holds: by id when the old versions' counts are known, else by a filter on doc_id."""
+        rows = [(c, metadata(c, p.version, len(p.chunks))) for p in pending for c in p.chunks]
+        if not rows:
+            return
+        vectors = self.embedder.encode([embedding_text(c) for c, _ in rows])
         batch = self._client.get_max_batch_size()
-        for i in range(0, len(chunks), batch):
-            part = chunks[i : i + batch]
+        for i in range(0, len(rows), batch):
+            part = rows[i : i + batch]
             self._collection.upsert(
-                ids=[c.chunk_id for c in part],
+                ids=[c.chunk_id for c, _ in part],
                 embeddings=vectors[i : i + batch],
-                documents=[c.text for c in part],
-                metadatas=[metadata(c, version, len(chunks)) for c in part],
+                documents=[c.text for c, _ in part],
+                metadatas=[meta for _, meta in part],
             )
-        current = {c.chunk_id for c in chunks}
-        stale = [
-            i
-            for i in self._collection.get(where={"doc_id": article.doc_id}, include=[])["ids"]
-            if i not in current
-        ]
+        stale: list[str] = []
+        for p in pending:
+            if p.extent is None:
+                doc_id, current = p.chunks[0].doc_id, {c.chunk_id for c in p.chunks}
+                held = self._collection.get(where={"doc_id": doc_id}, include=[])["ids"]
+                stale += [i for i in held if i not in current]
+            else:
+                stale += [chunk_id(p.chunks[0].doc_id, k) for k in range(len(p.chunks), p.extent)]
         if stale:
             self._collection.delete(ids=stale)
 
@@ -332,9 +329,8 @@ class Store:
         chunks is "doc_id:0" to "doc_id:n-1", rag.chunk's ids), as Chroma answers a filter on
         metadata by scanning every chunk."""
         counts = {version_of(m): m.get("chunks") for m in held.values()}
-        ids = {
-            v: [f"{v[0]}:{p}" for p in range(int(n))] for v, n in counts.items() if n is not None
-        }
+        known = {v: int(n) for v, n in counts.items() if n is not None}
+        ids = {v: [chunk_id(v[0], p) for p in range(n)] for v, n in known.items()}
         wanted = sorted({i for group in ids.values() for i in group} - set(held))
         found = dict(held)
         if wanted:

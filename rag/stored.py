@@ -6,7 +6,9 @@ Contract: a chunk's metadata holds its article's fields, its place, its article'
 the embedder's name, so that any of them changing changes it) and the number of chunks of that
 version. A (doc_id, version) is complete when every one of those chunks is there
 (`complete_of`); chunks stored before they were counted are taken as complete.
-Knows nothing about Chroma, embeddings or how chunks are searched.
+`held_versions` reads every chunk's metadata into each article's versions, the complete ones
+and its ids' extent; `ArticleInfo`, `Pending` and `SyncReport` are what the store reports and
+writes. Knows nothing about Chroma, embeddings or how chunks are searched.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from rag.articles import Article
@@ -22,6 +25,35 @@ from rag.chunk import Chunk
 from rag.config import Settings
 
 Version = tuple[str, str]  # (doc_id, version)
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    doc_id: str
+    title: str
+    date: str | None
+    source: str | None
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An article's new version, split, waiting to be written; `extent` as in held_versions."""
+
+    version: str
+    chunks: list[Chunk]
+    extent: int | None
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    removed: list[str]
+
+    def __str__(self) -> str:
+        return ", ".join(f"{len(getattr(self, p))} {p}" for p in self.__dataclass_fields__)
 
 
 def article_version(article: Article, settings: Settings, embedder: str) -> str:
@@ -79,3 +111,20 @@ def complete_of(metas: Iterable[dict[str, Any]]) -> set[Version]:
         held[version_of(meta)] += 1
         expected[version_of(meta)] = meta.get("chunks")
     return {v for v, n in held.items() if expected[v] in (None, n)}
+
+
+def held_versions(
+    metas: Iterable[dict[str, Any]],
+) -> tuple[dict[str, set[str]], set[Version], dict[str, int | None]]:
+    """From every chunk's metadata: each article's versions, the complete ones, and how many
+    chunk ids its versions may hold (`doc_id:0` up to the largest count; None when a chunk was
+    stored before chunks were counted)."""
+    metas = list(metas)
+    versions: dict[str, set[str]] = {}
+    extent: dict[str, int | None] = {}
+    for meta in metas:
+        doc_id, count = meta["doc_id"], meta.get("chunks")
+        versions.setdefault(doc_id, set()).add(version_of(meta)[1])
+        known = extent.get(doc_id, 0)
+        extent[doc_id] = None if count is None or known is None else max(known, int(count))
+    return versions, complete_of(metas), extent

@@ -22,7 +22,7 @@ from rag.api.gate import Gate, GatedAnswerer
 from rag.config import Settings
 from rag.library import upload_name
 from rag.server import build_app
-from rag.store import ArticleInfo
+from rag.stored import ArticleInfo
 
 BASE = "http://127.0.0.1:7860"
 ASK = {"model": "any", "messages": [{"role": "user", "content": "Who came?"}]}

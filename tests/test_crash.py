@@ -1,9 +1,10 @@
 """`kill -9` during `rag ingest`: the real command line, embedder and embedded Chroma store in a
 subprocess, killed at random points (a seeded RNG) over one data dir, so that partial states
 pile up. Runs alternate between two chunk sizes, so that every run rewrites every article and a
-kill lands in the middle of writes. After each kill a fresh process opens the store, and every
-article it shows holds exactly the chunks a clean ingest gives that article at one of the two
-sizes; a last run, at the default size, ends with exactly the clean ingest's counts."""
+kill lands in the middle of writes (writes of two chunks or more: each holds one or more whole
+articles). After each kill a fresh process opens the store, and every article it shows holds
+exactly the chunks a clean ingest gives that article at one of the two sizes; a last run, at the
+default size, ends with exactly the clean ingest's counts."""
 
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ def _ingest(data: Path, folder: Path, size: int, log: Path) -> subprocess.Popen[
         return subprocess.Popen(
             [sys.executable, "-m", "rag", "--data-dir", data, "ingest", folder, SEEDS],
             cwd=ROOT,
-            env={**os.environ, "RAG_CHUNK_CHARS": str(size)},
+            # two chunks a write, so a run is many writes for kills to land among
+            env={**os.environ, "RAG_CHUNK_CHARS": str(size), "RAG_WRITE_BATCH": "2"},
             stdout=subprocess.DEVNULL,
             stderr=progress,
         )

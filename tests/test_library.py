@@ -14,7 +14,7 @@ from ui_samples import FakeStore
 
 from rag import library
 from rag.config import Settings
-from rag.store import ArticleInfo
+from rag.stored import ArticleInfo
 
 VELMORA = " date 2025-10-01 Velmora opens a bridge\n\nIt is 412 m long.\n"
 FERRY = " date 2025-10-02 A new ferry timetable\n\nBoats leave every hour.\n"

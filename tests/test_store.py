@@ -15,7 +15,7 @@ from rag.chunk import Chunk, split_article
 from rag.config import Settings, load
 from rag.embed import resolve
 from rag.errors import StoreError
-from rag.store import Store
+from rag.store import Store, embedding_text
 
 SEEDS = Path(__file__).parents[1] / "seeds"
 pytestmark = pytest.mark.slow
@@ -166,3 +166,56 @@ def test_new_chunking_settings_chunk_every_article_again(settings: Settings) -> 
     assert len(_of(smaller, articles[0])) == len(split_article(articles[0], 300, 1))
     overlap = Store(settings.replace(chunk_chars=300, chunk_overlap=0))
     assert sorted(overlap.sync(articles).updated) == sorted(a.doc_id for a in articles)
+
+
+def test_articles_are_embedded_together_and_each_written_whole(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed = load_all([SEEDS])[0][0]
+    articles = [
+        replace(seed, doc_id=f"story-{i}", text=f"Harbour story {i}. " + seed.text[: 300 + 40 * i])
+        for i in range(12)
+    ]
+    expected = sum(
+        len(split_article(a, settings.chunk_chars, settings.chunk_overlap)) for a in articles
+    )
+    store = Store(settings.replace(write_batch=8))
+    encode, calls = store.embedder.encode, []
+
+    def counting(texts: list[str], progress: bool = False) -> list[list[float]]:
+        calls.append(len(texts))
+        return encode(texts, progress)
+
+    monkeypatch.setattr(store.embedder, "encode", counting)
+    report = store.sync(articles)
+    assert sorted(report.added) == sorted(a.doc_id for a in articles)
+    assert sum(calls) == expected and 1 < len(calls) < len(articles)
+    assert all(n >= 8 for n in calls[:-1])  # batches fill up; the last holds what is left
+    assert {a.doc_id: a.chunks for a in store.articles()} == {
+        a.doc_id: len(split_article(a, settings.chunk_chars, settings.chunk_overlap))
+        for a in articles
+    }
+    first = split_article(articles[5], settings.chunk_chars, settings.chunk_overlap)[0]
+    [(hit, similarity)] = store.search(store.embedder.encode([embedding_text(first)])[0], 1)
+    assert hit.chunk_id == first.chunk_id and similarity > 0.999  # each vector with its chunk
+
+
+def test_chunks_stored_before_they_were_counted_are_replaced_whole(store: Store) -> None:
+    articles, _ = load_all([SEEDS])
+    store.sync(articles)
+    doc_id = articles[0].doc_id
+    got = store._collection.get(
+        where={"doc_id": doc_id}, include=["documents", "metadatas", "embeddings"]
+    )
+    assert len(got["ids"]) > 1
+    store._collection.delete(ids=got["ids"])  # written again as before chunks were counted
+    store._collection.add(
+        ids=got["ids"],
+        documents=got["documents"],
+        embeddings=got["embeddings"],
+        metadatas=[{k: v for k, v in m.items() if k != "chunks"} for m in got["metadatas"]],
+    )
+    short = replace(articles[0], text="Only one sentence remains in this article.")
+    assert store.sync([short]).updated == [doc_id]
+    assert [c.text for c in _of(store, short)] == ["Only one sentence remains in this article."]
+    assert store._collection.get(where={"doc_id": doc_id})["ids"] == [f"{doc_id}:0"]

@@ -16,7 +16,7 @@ from ui_samples import FakeStore, chunk
 from rag.articles import Article
 from rag.config import Settings
 from rag.errors import InputError
-from rag.store import ArticleInfo
+from rag.stored import ArticleInfo
 from rag.ui import library
 
 VELMORA = " date 2025-10-01 Velmora opens a bridge\n\nIt is 412 m long.\n"

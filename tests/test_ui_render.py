@@ -12,7 +12,7 @@ from ui_samples import EVIL, answer, chunk, citation, hit
 
 from rag import conflicts, dates
 from rag.retrieve import Hit
-from rag.store import ArticleInfo
+from rag.stored import ArticleInfo
 from rag.ui import render
 
 SAFE_TAGS = {

@@ -14,7 +14,7 @@ from rag.cite import Citation
 from rag.config import Settings
 from rag.errors import InputError
 from rag.retrieve import Hit
-from rag.store import ArticleInfo, SyncReport
+from rag.stored import ArticleInfo, SyncReport
 
 EVIL = '<script>window.__pwned=1</script> and <img src=x onerror="window.__pwned=2">'
 TEXT = f"Kim arrived on Tuesday with Kim Ju Ae. {EVIL} Xi hosted him."

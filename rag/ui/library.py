@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag import library as shared
+from rag.chunk import chunk_id
 from rag.config import Settings
 from rag.library import save_upload, upload_name, uploaded_file
 
 if TYPE_CHECKING:
     from rag.chunk import Chunk
-    from rag.store import ArticleInfo, Store
+    from rag.store import Store
+    from rag.stored import ArticleInfo
 
 __all__ = [
     "CHOOSE",
@@ -114,7 +116,7 @@ def kept(doc_id: str, store: Store, settings: Settings) -> Removed:
     upload = uploaded_file(doc_id, settings, others)
     if upload is not None and upload.suffix.lower() != ".jsonl":  # one article a file
         return Removed(doc_id, title, name=upload.name, data=upload.read_bytes())
-    chunks = store.chunks([f"{doc_id}:{i}" for i in range(info.chunks)])
+    chunks = store.chunks([chunk_id(doc_id, i) for i in range(info.chunks)])
     first = chunks[0] if chunks else None
     return Removed(
         doc_id,

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from rag.chunk import Chunk
     from rag.cite import Citation
     from rag.retrieve import Hit
-    from rag.store import ArticleInfo
+    from rag.stored import ArticleInfo
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CLOSEST_PASSAGES = 3  # passages shown with an abstention
