@@ -158,7 +158,9 @@ def _recall(data_dir: str, ef: int) -> tuple[float, float]:
 
 
 def _in_fresh_process(function: Any, *args: Any) -> Any:
-    with multiprocessing.get_context("fork").Pool(1) as pool:
+    """`function(*args)` in a new interpreter: a fork of a process that runs threads (a loaded
+    model, Chroma, a test run) can inherit a lock some thread held, and hang."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(function, args)
 
 

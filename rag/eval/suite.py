@@ -8,7 +8,7 @@ Every ratio is the median over the repeats of one repeat's ratio, the app and it
 timed back to back in that repeat: speeds are app ÷ raw (tokens or chunks a second; higher is
 better, 1 means no overhead), "gradio" is the seconds of one answer through `rag serve` over
 HTTP ÷ the seconds of the same answer in this process (lower is better). Retrieval comes first,
-each size in a forked process of its own (rag.eval.scale: synthetic chunks with random unit
+each size in a fresh process of its own (rag.eval.scale: synthetic chunks with random unit
 vectors as embeddings), before this process loads any model. `--quick` uses the small model
 (unless --model names one) and 10^3-10^5 chunks; the full run adds 10^6 chunks and the cold
 start of `rag ask`. Part of the evaluation side.
@@ -140,7 +140,7 @@ def run(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     chosen = plan(settings, args)
     settings = settings.replace(model=chosen.model)
     retrieval = []
-    for n in chosen.sizes:  # before any model is loaded: each point is a forked process
+    for n in chosen.sizes:  # each point in a fresh interpreter
         _say(f"retrieval at {n:,} chunks")
         retrieval.append(scale.point(n, args.keep_stores))
     _say(f"prefill and generation, {chosen.model}")
