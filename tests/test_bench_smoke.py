@@ -45,6 +45,8 @@ def test_the_quick_suite_writes_its_json_contract(tmp_path: Path) -> None:
 def test_a_kept_synthetic_store_is_written_once_and_reused(tmp_path: Path) -> None:
     from rag.eval import scale
 
+    (tmp_path / "300").mkdir()
+    (tmp_path / "300" / "chroma.sqlite3").write_text("a store cut short")
     first = scale.point(300, tmp_path)
     assert (tmp_path / "300" / scale.WRITTEN).exists()
     second = scale.point(300, tmp_path)

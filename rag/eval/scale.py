@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import platform
+import shutil
 import statistics
 import tempfile
 import time
@@ -166,13 +167,17 @@ def _in_fresh_process(function: Any, *args: Any) -> Any:
 
 @contextlib.contextmanager
 def _store_dir(n: int, keep: Path | None) -> Iterator[str]:
-    """A fresh temporary data dir, or `keep/<n>`, kept and reused by the next run."""
+    """A fresh temporary data dir, or `keep/<n>`, kept and reused by the next run once
+    written whole."""
     if keep is None:
         with tempfile.TemporaryDirectory() as data_dir:
             yield data_dir
     else:
-        (keep / str(n)).mkdir(parents=True, exist_ok=True)
-        yield str(keep / str(n))
+        folder = keep / str(n)
+        if not (folder / WRITTEN).exists():  # a store cut short is written again from nothing
+            shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        yield str(folder)
 
 
 def point(n: int, keep: Path | None = None) -> dict[str, Any]:
