@@ -20,18 +20,54 @@ from rag.errors import ModelError
 from rag.weights import locate
 
 
-def _state_cache_class() -> type:
-    from llama_cpp import LlamaRAMCache
+@functools.cache
+def _llama_classes() -> tuple[type, type]:
+    """`llama_cpp.Llama` with lean saved states, and the RAM cache that holds them."""
+    import ctypes
 
-    class StateCache(LlamaRAMCache):
-        """LlamaRAMCache whose size counts each state's saved logits too (n_tokens x n_vocab
-        floats: hundreds of MB a prompt), so the capacity really bounds the memory used."""
+    import llama_cpp
+    import numpy as np
+
+    class LeanLlama(llama_cpp.Llama):
+        """A Llama whose saved prompt states hold the context and the tokens, not the logits
+        buffer: with `logits_all` off nothing reads the saved logits (a resumed state decodes
+        its last token again before sampling), yet the library copies the whole n_batch x
+        n_vocab buffer (about 300 MB for Qwen2.5) on every save and load: about half a second
+        each way, before every answer's first token and after its last."""
+
+        def save_state(self) -> llama_cpp.LlamaState:
+            size = llama_cpp.llama_state_get_size(self._ctx.ctx)
+            buffer = (ctypes.c_uint8 * size)()
+            written = llama_cpp.llama_state_get_data(self._ctx.ctx, buffer, size)
+            return llama_cpp.LlamaState(
+                scores=np.empty((0, 0), dtype=np.single),
+                input_ids=self.input_ids[: self.n_tokens].copy(),
+                n_tokens=self.n_tokens,
+                llama_state=bytes(memoryview(buffer)[:written]),
+                llama_state_size=written,
+                seed=self._seed,
+            )
+
+        def load_state(self, state: llama_cpp.LlamaState) -> None:
+            data = (ctypes.c_uint8 * state.llama_state_size).from_buffer_copy(state.llama_state)
+            if llama_cpp.llama_state_set_data(self._ctx.ctx, data, state.llama_state_size) != (
+                state.llama_state_size
+            ):
+                raise RuntimeError("failed to restore a saved prompt state")
+            self.input_ids[: state.n_tokens] = state.input_ids
+            self.n_tokens = state.n_tokens
+            self._requires_eval = True
+            self._seed = state.seed
+
+    class StateCache(llama_cpp.LlamaRAMCache):
+        """LlamaRAMCache whose size counts each state's saved logits too (none with
+        LeanLlama), so the capacity really bounds the memory used."""
 
         @property
         def cache_size(self) -> int:
             return sum(s.llama_state_size + s.scores.nbytes for s in self.cache_state.values())
 
-    return StateCache
+    return LeanLlama, StateCache
 
 
 def llama_options(settings: Settings) -> dict[str, Any]:
@@ -56,16 +92,15 @@ class LocalModel:
         self.n_ctx = settings.n_ctx
         self._settings = settings
         self._lock = threading.Lock()
-        from llama_cpp import Llama
-
+        llama_class, cache_class = _llama_classes()
         try:
-            self._llama = Llama(model_path=str(found.path), **llama_options(settings))
+            self._llama = llama_class(model_path=str(found.path), **llama_options(settings))
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"cannot load model {found.path}: {exc}") from None
         if settings.kv_cache_mb > 0:
             # keep the states of recent prompts: after a rewrite or a check, the next question
             # over the same sources still resumes from its cached prefix
-            self._llama.set_cache(_state_cache_class()(capacity_bytes=settings.kv_cache_mb << 20))
+            self._llama.set_cache(cache_class(capacity_bytes=settings.kv_cache_mb << 20))
         self._yes_no_ids = {  # first token of each way to begin a yes/no reply
             word: self._llama.tokenize(word.encode(), add_bos=False, special=False)[0]
             for word in ("yes", "Yes", " yes", " Yes", "no", "No", " no", " No")
