@@ -67,13 +67,27 @@ def _names(names: Sequence[str]) -> str:
 
 
 def source_block(marker: int, chunk: Chunk) -> str:
-    return render(
-        "source",
-        marker=marker,
-        title=defuse(chunk.title),
-        date=defuse(chunk.date or "undated"),
-        text=redact(chunk.text)[0],
-    )
+    """One numbered source: its text, after its marker."""
+    return render("source", marker=marker, text=redact(chunk.text)[0])
+
+
+def article_heading(title: str, date: str | None) -> str:
+    return render("source_article", title=defuse(title), date=defuse(date or "undated"))
+
+
+def sources_text(sources: Sequence[Chunk]) -> str:
+    """The numbered sources, each article's title and date once above its consecutive
+    sources (evidence sentences of one article come together in reading order): a heading
+    repeated above every sentence would cost the model ~20 tokens of reading each time."""
+    groups: list[list[str]] = []
+    previous: tuple[str, str, str | None] | None = None
+    for marker, chunk in enumerate(sources, start=1):
+        article = (chunk.doc_id, chunk.title, chunk.date)
+        if article != previous:
+            groups.append([article_heading(chunk.title, chunk.date)])
+            previous = article
+        groups[-1].append(source_block(marker, chunk))
+    return "\n\n".join("\n".join(group) for group in groups)
 
 
 @functools.cache
@@ -89,14 +103,30 @@ def worked_examples() -> tuple[dict[str, str], ...]:
         raise ConfigError(f"cannot read worked examples {path}: {exc}") from None
     turns = []
     for example in examples:
-        blocks = "\n\n".join(
-            render("source", marker=n, title=s["title"], date=s["date"], text=s["text"])
-            for n, s in enumerate(example["sources"], start=1)
+        question = render(
+            "answer_user",
+            sources=sources_text([example_source(s) for s in example["sources"]]),
+            question=example["question"],
         )
-        question = render("answer_user", sources=blocks, question=example["question"])
         answer = string.Template(example["answer"]).substitute(not_found=NOT_FOUND)
         turns += [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
     return tuple(turns)
+
+
+def example_source(source: dict[str, str]) -> Chunk:
+    """A worked example's source (`title`, `date`, `text`) as a chunk; sources of one title
+    are sentences of one article."""
+    text = source["text"]
+    return Chunk(
+        f"example:{source['title']}",
+        source["title"],
+        source["title"],
+        source["date"],
+        0,
+        0,
+        len(text),
+        text,
+    )
 
 
 def instructions(examples: bool = False) -> list[dict[str, str]]:
@@ -113,7 +143,7 @@ def answer_messages(
 ) -> list[dict[str, str]]:
     """The instructions, then the numbered sources, then the question (last, so that
     questions over the same sources share a prompt prefix the model can reuse)."""
-    blocks = "\n\n".join(source_block(n, c) for n, c in enumerate(sources, start=1))
+    blocks = sources_text(sources)
     return [
         *instructions(examples),
         {

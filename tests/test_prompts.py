@@ -55,13 +55,13 @@ def test_prompt_files_exist() -> None:
 @pytest.mark.parametrize(
     ("name", "values", "message"),
     [
-        ("source", {"marker": 1, "title": "T", "date": "2025-09-04"}, r"needs \['text'\]"),
+        ("source", {"marker": 1}, r"needs \['text'\]"),
         ("answer_user", {"sources": "S"}, r"needs \['question'\]"),
         ("answer_system", {}, r"needs \['not_found'\]"),
         (
             "source",
-            {"marker": 1, "title": "T", "date": "d", "text": "x", "url": "u"},
-            r"no placeholder for \['url'\]",
+            {"marker": 1, "title": "T", "text": "x"},
+            r"no placeholder for \['title'\]",
         ),
         ("abstain", {"question": "Q"}, r"no placeholder for \['question'\]"),
     ],
@@ -77,28 +77,31 @@ def test_unknown_template_is_a_config_error() -> None:
 
 
 def test_source_block() -> None:
-    assert source_block(3, TRADE) == (
-        "[3] China willing to 'consolidate' ties with North Korea, Xi tells Kim in Beijing summit "
-        "(2025-09-04)\n" + TRADE.text
-    )
-    assert source_block(1, TRAIN).startswith(
-        "[1] China’s Xi holds talks with North Korea’s Kim in Beijing (undated)\n"
-    )
+    assert source_block(3, TRADE) == "[3] " + TRADE.text
+
+
+TRADE_LATER = Chunk(
+    "000:9", "000", TRADE.title, TRADE.date, 9, 0, 0, "Trade fell in 2020, when the border shut."
+)
 
 
 def test_answer_messages_golden() -> None:
-    messages = answer_messages("How much did China's exports to North Korea grow?", [TRADE, TRAIN])
+    """Each article's title and date once, above its sources in reading order."""
+    messages = answer_messages(
+        "How much did China's exports to North Korea grow?", [TRADE, TRADE_LATER, TRAIN]
+    )
     assert [m["role"] for m in messages] == ["system", "user"]
     assert messages[1]["content"] == (
         "Sources:\n"
         "\n"
-        "[1] China willing to 'consolidate' ties with North Korea, Xi tells Kim in Beijing summit "
+        "China willing to 'consolidate' ties with North Korea, Xi tells Kim in Beijing summit "
         "(2025-09-04)\n"
-        "According to economic data from Beijing, China's exports to North Korea in the first "
+        "[1] According to economic data from Beijing, China's exports to North Korea in the first "
         "half of 2025 grew 33% to $1.05 billion, while imports rose 20% to $210 million.\n"
+        "[2] Trade fell in 2020, when the border shut.\n"
         "\n"
-        "[2] China’s Xi holds talks with North Korea’s Kim in Beijing (undated)\n"
-        "Kim’s armoured train was seen leaving Beijing shortly after the meeting ended, "
+        "China’s Xi holds talks with North Korea’s Kim in Beijing (undated)\n"
+        "[3] Kim’s armoured train was seen leaving Beijing shortly after the meeting ended, "
         "South Korean news agency Yonhap reported.\n"
         "\n"
         "Question: How much did China's exports to North Korea grow?"
@@ -134,7 +137,7 @@ def test_dollar_signs_in_sources_and_questions_pass_through(text: str) -> None:
     chunk = Chunk("d:0", "d", "Price $title", "2025-09-04", 0, 0, len(text), text)
     messages = answer_messages(f"Is it {text}?", [chunk])
     user = messages[1]["content"]
-    assert f"[1] Price $title (2025-09-04)\n{text}\n\nQuestion: Is it {text}?" in user
+    assert f"Price $title (2025-09-04)\n[1] {text}\n\nQuestion: Is it {text}?" in user
     assert user.count(text) == 2
 
 
