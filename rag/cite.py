@@ -64,11 +64,23 @@ class Checked:
 
 
 def word_support(claim: str, passage: str) -> float:
-    """Share of the claim's content words (and numbers) found in the passage."""
+    """Share of the claim's content words (and numbers) found in the passage. A number word
+    is found when the passage states its value in any form: "five times" is backed by "fifth
+    visit" and "six" by "6" (the numbers' own check, `_numbers_in_place`, stays strict)."""
     words = set(tokenize(normalize_text(claim)))
     if not words:
         return 1.0
-    return len(words & set(tokenize(normalize_text(passage)))) / len(words)
+    present = set(tokenize(normalize_text(passage)))
+    missing = words - present
+    if missing:
+        values = {q.value for q in extract_quantities(passage)}
+        missing = {w for w in missing if not _number_among(w, values)}
+    return (len(words) - len(missing)) / len(words)
+
+
+def _number_among(word: str, values: set[float]) -> bool:
+    found = extract_quantities(word)
+    return len(found) == 1 and found[0].value in values
 
 
 def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Span | None:
@@ -160,20 +172,32 @@ def _supporters(
 
 
 _CLAUSE_BREAK = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
+# a run of markers inside a sentence, with text after it: the end of a cited part
+_INNER_MARKERS = re.compile(rf"((?:\s*{MARKER})+)(?=\s*[^\s.!?…\[])")
 
 
-def _clauses_supporters(
-    claim: str, cited: set[int], sources: Sequence[Chunk], given: str
+def _parts_supporters(
+    sentence: str, claim: str, sources: Sequence[Chunk], given: str
 ) -> dict[int, Span]:
-    """For a compound sentence ("X arrived on Tuesday, and Y was forged in the Korean War")
-    whose clauses come from different passages: the supporters of every clause, or nothing
-    when any clause has none."""
-    clauses = [c for c in _CLAUSE_BREAK.split(claim) if c.strip()]
-    if len(clauses) < 2:
+    """For a sentence made of parts from different passages: the supporters of every part, or
+    nothing when any part has none. The parts are the clauses of a compound sentence ("X
+    arrived on Tuesday, and Y was forged in the Korean War"), or the stretches the draft itself
+    cited apart ("Kim arrived on Tuesday [5] and met Putin on Wednesday [4]."), each held to
+    the sources its own markers name first."""
+    pieces = _INNER_MARKERS.split(sentence)
+    if len(pieces) >= 3:  # text, markers, text, ...
+        parts = [
+            (_tidy(strip_citation_markers(text)), citation_markers(marks))
+            for text, marks in zip(pieces[::2], [*pieces[1::2], pieces[-1]], strict=True)
+        ]
+    else:
+        parts = [(clause, citation_markers(sentence)) for clause in _CLAUSE_BREAK.split(claim)]
+    parts = [(text, cited) for text, cited in parts if tokenize(text)]
+    if len(parts) < 2:
         return {}
     found: dict[int, Span] = {}
-    for clause in clauses:
-        backing = _supporters(clause, cited, sources, given)
+    for text, cited in parts:
+        backing = _supporters(text, cited, sources, given)
         if not backing:
             return {}
         for marker, span in backing.items():
@@ -200,7 +224,7 @@ def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = 
             continue
         supporters = _supporters(claim, citation_markers(sentence), sources, question)
         if not supporters:
-            supporters = _clauses_supporters(claim, citation_markers(sentence), sources, question)
+            supporters = _parts_supporters(sentence, claim, sources, question)
         if not supporters:
             removed.append(claim)
             continue

@@ -355,6 +355,9 @@ def test_sentence_ending_in_a_quotation_gets_no_extra_full_stop(quote: str) -> N
         ("Kim arrived in Beijing on Tuesday.", "Kim arrived on Monday.", 0.5),
         ("It is so.", "Anything.", 1.0),  # no content words to check
         ("Kim’s “visit”", 'Kim\'s "visit"', 1.0),
+        ("Five times", "It was his fifth trip to China.", 0.5),  # five is "fifth" by value
+        ("Six visits", "He made 6 visits.", 1.0),
+        ("Five times", "It was his fourth trip to China.", 0.0),
     ],
 )
 def test_word_support(claim: str, passage: str, share: float) -> None:
@@ -420,6 +423,20 @@ def test_a_compound_sentence_may_cite_one_passage_a_clause() -> None:
     # every clause must be backed: an invented one sinks the sentence
     invented = "Kim arrived in Beijing on Tuesday, and the alliance was forged in 1961."
     assert check(invented, [arrival, war], NOT_FOUND).abstained
+
+
+def test_a_sentence_may_cite_its_parts_apart() -> None:
+    """The draft's own markers split a sentence into parts, each held to the source it names."""
+    arrival = _article_chunk(0, "Kim arrived in Beijing on Tuesday by armoured train.")
+    meeting = _article_chunk(5, "On Wednesday, Kim met Vladimir Putin for talks.")
+    draft = "Kim arrived in Beijing on Tuesday [1] and met Putin on Wednesday [2]."
+    checked = check(draft, [arrival, meeting], NOT_FOUND)
+    assert_consistent(checked, [arrival, meeting])
+    assert checked.text == "Kim arrived in Beijing on Tuesday and met Putin on Wednesday [1][2]."
+    assert [c.chunk for c in checked.citations] == [arrival, meeting]
+    # a part no source backs sinks the sentence
+    invented = "Kim arrived in Beijing on Tuesday [1] and met Putin on Friday [2]."
+    assert check(invented, [arrival, meeting], NOT_FOUND).abstained
 
 
 @pytest.mark.parametrize(
