@@ -1,7 +1,8 @@
 """Answers a question from the articles, as named stages:
 
-    condense (a follow-up made standalone) → retrieve → draft (fit, order, stream the model's
-    reply) → check (rag.cite) → decide (answer or abstain, with a confidence) → assemble
+    plan (a follow-up's query and its previous sources, rag.condense; retrieve; evidence) →
+    draft (fit, order, stream the model's reply) → check (rag.cite) → decide (answer or
+    abstain, with a confidence) → assemble
 
 `Answerer.stream` yields progress events (`Status`, with numbers, and `Token`s: the draft's
 sentences as the citation check keeps them, so none shown is later withdrawn by it) and ends
@@ -23,6 +24,7 @@ from typing import Literal
 
 from rag import calibrate, cite, condense, conflicts, dates, evidence, expect, premise, prompts
 from rag.chat import ChatModel, Message
+from rag.chunk import Chunk
 from rag.config import Settings
 from rag.decide import Decider, Decision
 from rag.draft import Draft, Drafter, elapsed_ms
@@ -33,12 +35,22 @@ from rag.reveal import Reveal
 from rag.store import Store
 
 MIN_SIMILARITY = 0.2  # below this cosine similarity to the question, no passage is relevant
+MAX_CARRIED_TURNS = 4  # a follow-up's sources are found again this many questions back at most
+FOLLOW_UP_SENTENCES = 2  # new evidence sentences a follow-up adds to the previous sources
+
+
+@dataclass(frozen=True)
+class Plan:
+    hits: list[Hit]  # retrieved for the question's query
+    relevant: list[Hit]  # those close enough to the query to be read
+    unknown: list[str]  # names of the question no relevant passage mentions
+    draft: Draft  # the sources the model reads, not yet written
 
 
 @dataclass(frozen=True)
 class Answer:
     question: str
-    query: str  # what was searched: the question, or its standalone rewrite
+    query: str  # what was searched: the question, or for a follow-up the earlier one with it
     text: str
     abstained: bool
     abstain_reason: str  # why it abstained ("" when it answered)
@@ -72,7 +84,7 @@ class Answer:
         return notes
 
 
-Stage = Literal["rewriting", "searching", "reading", "writing", "checking"]
+Stage = Literal["searching", "reading", "writing", "checking"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +134,35 @@ class Answerer:
         and worked examples) now, so the first question does not wait for either."""
         self.model.warm(prompts.instructions(self.settings.worked_examples))
 
+    def plan(
+        self, question: str, history: Sequence[Message], turns: int = MAX_CARRIED_TURNS
+    ) -> Plan:
+        """What the answer to `question` is drafted from: the passages found for its query and
+        the evidence sentences chosen from them. A follow-up (rag.condense) keeps the sources
+        of the previous question's draft first, found again the same way (up to `turns`
+        questions back), and adds at most FOLLOW_UP_SENTENCES new ones: its prompt then
+        begins with the previous prompt, whose state the model has cached."""
+        query = condense.standalone(question, history)
+        hits = self.retriever.retrieve(query)
+        relevant = [h for h in hits if h.similarity >= MIN_SIMILARITY]
+        # a question about someone no passage mentions is declined without a draft
+        unknown = premise.unknown_names(query, [h.chunk for h in relevant])
+        carried: list[Chunk] = []
+        earlier = (
+            condense.previous_turn(history) if condense.refers_back(question, history) else None
+        )
+        if earlier is not None and turns > 0 and not unknown:
+            before, before_history = earlier
+            carried = self.plan(" ".join(before.split()), before_history, turns - 1).draft.sources
+        sentences = self.settings.evidence_sentences
+        chosen = [] if unknown else evidence.select(query, relevant, self.store.embedder, sentences)
+        if carried:
+            chosen = evidence.new_to(carried, chosen)[:FOLLOW_UP_SENTENCES]
+        return Plan(hits, relevant, unknown, self.drafter().plan(question, chosen, carried))
+
+    def drafter(self) -> Drafter:
+        return Drafter(self.model, self.settings.max_answer_tokens, self.settings.worked_examples)
+
     def validate(self, question: str) -> str:
         """The question with its whitespace collapsed; InputError when empty or too long."""
         question = " ".join(question.split())
@@ -144,30 +185,15 @@ class Answerer:
             raise StoreError("no articles are ingested yet: run `rag ingest [PATH ...]` first")
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        query = question
-        if condense.needs_rewrite(question, history):
-            yield Status("rewriting")
-            query = condense.rewrite(self.model, question, history)
-            timings["rewrite"] = elapsed_ms(started)
-
+        query = condense.standalone(question, history)
         yield Status("searching", query=query)
-        t = time.perf_counter()
-        hits = self.retriever.retrieve(query)
-        timings["retrieve"] = elapsed_ms(t)
-        relevant = [h for h in hits if h.similarity >= MIN_SIMILARITY]
-
-        # a question about someone no passage mentions is declined without a draft
-        unknown = premise.unknown_names(query, [h.chunk for h in relevant])
-        drafter = Drafter(
-            self.model, self.settings.max_answer_tokens, self.settings.worked_examples
-        )
-        sentences = self.settings.evidence_sentences
-        chosen = [] if unknown else evidence.select(query, relevant, self.store.embedder, sentences)
-        draft = drafter.plan(question, chosen)
+        plan = self.plan(question, history)
+        timings["retrieve"] = elapsed_ms(started)
+        hits, relevant, unknown, draft = plan.hits, plan.relevant, plan.unknown, plan.draft
         reveal = Reveal(draft.sources, prompts.NOT_FOUND, query)
         if draft.sources:
             yield Status("reading", sources=len(draft.sources))
-            for n, piece in enumerate(drafter.write(draft)):
+            for n, piece in enumerate(self.drafter().write(draft)):
                 if n == 0:
                     yield Status("writing")
                 if verified := reveal.add(piece):
@@ -181,7 +207,7 @@ class Answerer:
         if rest:
             timings.setdefault("first_text", elapsed_ms(started))
             yield Token(rest)
-        kind = expect.expected_kind(query)
+        kind = expect.expected_kind(question) or expect.expected_kind(query)
         decider = Decider(
             self.store.embedder, self.model, self.calibration, self.settings.min_confidence
         )

@@ -41,19 +41,21 @@ class Drafter:
         self.max_tokens = max_tokens
         self.examples = examples  # show the worked examples first (rag.prompts)
 
-    def plan(self, question: str, hits: Sequence[Hit]) -> Draft:
-        """The sources of the draft: the longest rank-order prefix of `hits` that fits (the
-        start of the top hit when not even it fits whole)."""
+    def plan(self, question: str, hits: Sequence[Hit], carried: Sequence[Chunk] = ()) -> Draft:
+        """The sources of the draft: `carried` (a follow-up's previous sources, first and in
+        their order, so the previous prompt's cached state covers them), then the longest
+        rank-order prefix of `hits` that fits (the start of the top hit when not even it fits
+        whole)."""
         fitted = budget.fit(
             hits,
             lambda ranked: self.model.count_tokens(
-                prompts.answer_messages(question, reading_order(ranked), self.examples)
+                prompts.answer_messages(question, [*carried, *reading_order(ranked)], self.examples)
             ),
             self.model.n_ctx,
             self.max_tokens,
             shorten=lambda hit, share: replace(hit, chunk=head(hit.chunk, share)),
         )
-        return Draft(question, reading_order(fitted.kept), fitted.dropped)
+        return Draft(question, [*carried, *reading_order(fitted.kept)], fitted.dropped)
 
     def write(self, draft: Draft) -> Iterator[str]:
         """The reply's pieces as they come; `draft` holds the whole reply afterwards."""

@@ -6,7 +6,8 @@ similarity to the query and by the query words it holds (fused by reciprocal ran
 retrieval fuses passages), keeps the best `n`, and returns them as hits on sub-passages:
 each is a `Chunk` with its parent passage's id, article and position, covering one sentence
 (or adjacent kept sentences joined), with offsets into the article, so a quote stays exact.
-Returned in score order; `n <= 0` returns the hits unchanged.
+Returned in score order; `n <= 0` returns the hits unchanged. `new_to` keeps those a
+follow-up has not already shown.
 A model reads a few sentences several times faster than whole passages (prompt reading is
 most of the time to the first token on a CPU), and with less beside the answer it copies less
 of the neighbouring text.
@@ -66,6 +67,19 @@ def select(query: str, hits: Sequence[Hit], embedder: Embedder, n: int) -> list[
     return [
         _sub_hit(sentences[g[0]], sentences[g[-1]], max(dense[i] for i in g), rank)
         for rank, g in enumerate(groups, start=1)
+    ]
+
+
+def new_to(shown: Sequence[Chunk], hits: Sequence[Hit]) -> list[Hit]:
+    """The hits that overlap none of the passages already shown (same article, overlapping
+    offsets), in their order."""
+    return [
+        h
+        for h in hits
+        if not any(
+            c.doc_id == h.chunk.doc_id and c.start < h.chunk.end and h.chunk.start < c.end
+            for c in shown
+        )
     ]
 
 

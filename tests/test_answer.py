@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from rag import prompts
-from rag.answer import Answerer, absolute_dates, newest_date
+from rag.answer import FOLLOW_UP_SENTENCES, Answerer, absolute_dates, newest_date
 from rag.chat import Generation
 from rag.chunk import Chunk
 from rag.cite import Citation
@@ -162,3 +162,49 @@ def test_warm_has_the_model_read_the_instructions_every_answer_begins_with() -> 
     assert warmed == prompts.instructions(examples=True)  # the default: with worked examples
     asked = prompts.answer_messages("When did Kim arrive?", [SOURCE], examples=True)
     assert asked[: len(warmed)] == warmed
+
+
+class RecordingModel(ScriptedModel):
+    def __init__(self, draft: str, yes: float) -> None:
+        super().__init__(draft, yes)
+        self.prompts: list[list[dict[str, str]]] = []
+
+    def generate(self, messages: list[dict[str, str]], max_tokens: int) -> Generation:
+        self.prompts.append(messages)
+        return super().generate(messages, max_tokens)
+
+
+def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None:
+    """No model call rewrites a follow-up: it is searched after the previous question, and its
+    prompt begins with the previous prompt's sources (the model resumes from that cached
+    state), adding at most FOLLOW_UP_SENTENCES new ones."""
+    texts = [f"Kim Ju Ae arrived on day {n} of the visit to Beijing." for n in range(1, 10)]
+    chunks = [
+        Chunk(f"a:{n}", "a", "Visit", "2025-09-04", n, 100 * n, 100 * n + len(t), t)
+        for n, t in enumerate(texts)
+    ]
+    hits = {  # what each query finds
+        "Who came with Kim?": [Hit(c, n, 0.03, 0.6) for n, c in enumerate(chunks[:6], 1)],
+        "Who came with Kim? When did she arrive?": [
+            Hit(c, n, 0.03, 0.6) for n, c in enumerate(chunks[3:], 1)
+        ],
+    }
+    settings = Settings(model="scripted")
+    model = RecordingModel("Kim Ju Ae arrived on day 1 of the visit [1].", 0.9)
+    answerer = Answerer(
+        settings,
+        store=OneChunkStore(settings),  # type: ignore[arg-type]
+        model=model,
+        retriever=SimpleNamespace(retrieve=hits.__getitem__),  # type: ignore[arg-type]
+    )
+    first = answerer.ask("Who came with Kim?")
+    history = [
+        {"role": "user", "content": first.question},
+        {"role": "assistant", "content": first.text},
+    ]
+    follow_up = answerer.ask("When did she arrive?", history)
+    assert follow_up.query == "Who came with Kim? When did she arrive?"
+    assert len(model.prompts) == 2  # one draft each: nothing rewrote the follow-up
+    before, after = (prompt[-1]["content"] for prompt in model.prompts)
+    assert after.startswith(before.split("\n\nQuestion:")[0])
+    assert after.count("\n[") == before.count("\n[") + FOLLOW_UP_SENTENCES

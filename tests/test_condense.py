@@ -1,17 +1,11 @@
-"""Follow-up questions made standalone (rag.condense)."""
+"""Follow-up questions (rag.condense): which refer back, what is searched, which turn they
+follow."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.condense import (
-    MAX_HISTORY_TURNS,
-    MAX_TURN_CHARS,
-    clean_rewrite,
-    condense_messages,
-    needs_rewrite,
-    with_context,
-)
+from rag.condense import MAX_TURN_CHARS, previous_turn, refers_back, standalone
 
 HISTORY = [
     {"role": "user", "content": "Who visited Beijing this week?"},
@@ -40,96 +34,54 @@ HISTORY = [
         ("When did Kim Jong Un's train leave Beijing Railway Station?", False),
     ],
 )
-def test_needs_rewrite_with_history(question: str, expected: bool) -> None:
-    assert needs_rewrite(question, HISTORY) is expected
+def test_refers_back_with_history(question: str, expected: bool) -> None:
+    assert refers_back(question, HISTORY) is expected
 
 
 @pytest.mark.parametrize("question", ["When did she arrive?", "And Putin?", "Who is Xi Jinping?"])
-def test_no_history_never_needs_a_rewrite(question: str) -> None:
-    assert needs_rewrite(question, []) is False
+def test_without_history_nothing_refers_back(question: str) -> None:
+    assert refers_back(question, []) is False
 
 
 def test_pronouns_are_whole_words() -> None:
     # "the", "Thursday", "hesitate" and "item" contain pronouns but are none
-    assert not needs_rewrite("Did the Thursday talks hesitate on any trade item?", HISTORY)
-    assert needs_rewrite("Did THEY talk on Thursday about trade items?", HISTORY)
+    assert not refers_back("Did the Thursday talks hesitate on any trade item?", HISTORY)
+    assert refers_back("Did THEY talk on Thursday about trade items?", HISTORY)
 
 
-def test_condense_messages_hold_the_history_and_the_question() -> None:
-    messages = condense_messages("When did he arrive?", HISTORY)
-    assert [m["role"] for m in messages] == ["system", "user"]
-    assert "Rewrite" in messages[0]["content"]
-    user = messages[1]["content"]
-    assert user == (
-        "Conversation:\n"
-        "User: Who visited Beijing this week?\n"
-        "Assistant: Kim Jong Un visited Beijing, where Xi Jinping hosted him [1].\n"
-        "\n"
-        "Last question: When did he arrive?\n"
-        "\n"
-        "Rewritten question:"
+def test_previous_turn_is_the_last_user_question_and_what_came_before() -> None:
+    history = [
+        *HISTORY,
+        {"role": "user", "content": "When?"},
+        {"role": "assistant", "content": "Monday."},
+    ]
+    assert previous_turn(history) == ("When?", HISTORY)
+    assert previous_turn(HISTORY) == ("Who visited Beijing this week?", [])
+    assert previous_turn([]) is None
+    assert previous_turn([{"role": "assistant", "content": "Hello."}]) is None
+
+
+def test_a_question_that_refers_back_is_searched_after_the_previous_one() -> None:
+    assert standalone("Who reported that?", HISTORY) == (
+        "Who visited Beijing this week? Who reported that?"
+    )
+    assert standalone("Who is Xi Jinping?", HISTORY) == "Who is Xi Jinping?"
+    assert standalone("Why?", []) == "Why?"
+
+
+def test_a_chain_of_follow_ups_keeps_the_first_subject() -> None:
+    history = [
+        *HISTORY,
+        {"role": "user", "content": "When did he arrive?"},
+        {"role": "assistant", "content": "On Tuesday."},
+    ]
+    assert standalone("Where did he stay then?", history) == (
+        "Who visited Beijing this week? When did he arrive? Where did he stay then?"
     )
 
 
-def test_condense_messages_keep_recent_short_turns() -> None:
-    history = [
-        {"role": "user" if i % 2 == 0 else "assistant", "content": f"turn {i} " + "word " * 200}
-        for i in range(MAX_HISTORY_TURNS + 2)
-    ]
-    history[-1]["content"] = "Kim   left\n\nBeijing   " + "x" * 1000
-    user = condense_messages("Where did he go next?", history)[1]["content"]
-    assert "turn 0 " not in user and "turn 1 " not in user
-    for i in range(2, MAX_HISTORY_TURNS + 1):
-        assert f"turn {i} " in user
-    lines = user.split("\n")
-    turns = [ln for ln in lines if ln.startswith(("User: ", "Assistant: "))]
-    assert len(turns) == MAX_HISTORY_TURNS
-    for line in turns:
-        assert len(line.split(": ", 1)[1]) <= MAX_TURN_CHARS
-    assert "Assistant: Kim left Beijing xxx" in user
-    assert user.endswith("Last question: Where did he go next?\n\nRewritten question:")
-
-
-def test_condense_messages_keep_dollar_signs() -> None:
-    history = [{"role": "assistant", "content": "Exports grew 33% to $1.05 billion [1]."}]
-    user = condense_messages("What about $imports?", history)[1]["content"]
-    assert "Assistant: Exports grew 33% to $1.05 billion [1]." in user
-    assert "Last question: What about $imports?" in user
-
-
-QUESTION = "When did she arrive?"
-
-
-@pytest.mark.parametrize(
-    ("reply", "expected"),
-    [
-        ("When did Kim Ju Ae arrive in Beijing?", "When did Kim Ju Ae arrive in Beijing?"),
-        ('Rewritten question: "When did Kim Ju Ae arrive?"', "When did Kim Ju Ae arrive?"),
-        ("rewritten QUESTION:When did Kim Ju Ae arrive?", "When did Kim Ju Ae arrive?"),
-        ("Question: When did Kim Ju Ae arrive?", "When did Kim Ju Ae arrive?"),
-        ("“When did Kim Ju Ae arrive?”", "When did Kim Ju Ae arrive?"),
-        ("'When did Kim Ju Ae arrive?'", "When did Kim Ju Ae arrive?"),
-        (
-            "\n\n  When did Kim Ju Ae arrive?  \nThis rewrite names her.",
-            "When did Kim Ju Ae arrive?",
-        ),
-        ("", QUESTION),
-        ("   \n\t\n", QUESTION),
-        ('""', QUESTION),
-        ("Rewritten question:", QUESTION),
-        ("x" * (4 * len(QUESTION) + 201), QUESTION),
-    ],
-)
-def test_clean_rewrite(reply: str, expected: str) -> None:
-    assert clean_rewrite(reply, QUESTION) == expected
-
-
-def test_clean_rewrite_keeps_a_long_but_reasonable_line() -> None:
-    line = "y" * (4 * len(QUESTION) + 200)
-    assert clean_rewrite(line, QUESTION) == line
-
-
-def test_with_context_puts_the_last_user_turn_before_the_question() -> None:
-    assert with_context("Who reported that?", HISTORY).endswith(" Who reported that?")
-    assert with_context("Who reported that?", HISTORY).startswith(HISTORY[-2]["content"][:20])
-    assert with_context("Why?", []) == "Why?"
+def test_the_earlier_questions_are_cut_from_their_start() -> None:
+    long = [{"role": "user", "content": "word " * 200}, {"role": "assistant", "content": "x"}]
+    query = standalone("And then?", long)
+    assert query.endswith(" And then?")
+    assert len(query) <= MAX_TURN_CHARS + len(" And then?")

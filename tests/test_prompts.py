@@ -49,7 +49,7 @@ TRAIN = Chunk(
 def test_prompt_files_exist() -> None:
     names = {p.stem for p in PROMPTS_DIR.glob("*.txt")}
     assert {"abstain", "answer_system", "answer_user", "source"} <= names
-    assert {"condense_system", "condense_user"} <= names
+    assert {"judge_system", "judge_user", "source_article"} <= names
 
 
 @pytest.mark.parametrize(

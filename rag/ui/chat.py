@@ -32,7 +32,6 @@ STREAM_INTERVAL = 0.1  # seconds between two redraws of a streaming draft
 GENERIC_ERROR = "Something went wrong on the server; the details are in its log."
 STOPPED = "Stopped. Your question is back in the box."
 STAGES: dict[Stage, str] = {
-    "rewriting": "Reading the conversation…",
     "searching": "Searching the articles…",
     "reading": "Reading…",
     "writing": "Writing…",

@@ -125,9 +125,7 @@ def seconds(ms: float | None) -> str:
 def timing(timings_ms: dict[str, float]) -> list[str]:
     """The answer's stages with their durations, in order."""
     t = timings_ms
-    stages = [f"rewrite {seconds(t['rewrite'])}"] if "rewrite" in t else []
     return [
-        *stages,
         f"retrieve {seconds(t.get('retrieve'))}",
         f"first token {seconds(t.get('ttft'))}",
         f"total {seconds(t.get('total'))}",
