@@ -207,11 +207,11 @@ class Answerer:
         if rest:
             timings.setdefault("first_text", elapsed_ms(started))
             yield Token(rest)
-        kind = expect.expected_kind(question) or expect.expected_kind(query)
+        kind = expect.expected_kind(question)  # a follow-up's own, not an earlier question's
         decider = Decider(
             self.store.embedder, self.model, self.calibration, self.settings.min_confidence
         )
-        decision = decider.decide(query, kind, draft.sources, checked, relevant, unknown)
+        decision = decider.decide(query, kind, draft.sources, checked, relevant, unknown, question)
         timings["check"] = elapsed_ms(t)
         timings["total"] = elapsed_ms(started)
         yield assemble(

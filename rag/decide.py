@@ -65,14 +65,18 @@ class Decider:
         checked: cite.Checked,
         relevant: Sequence[Hit],
         unknown: Sequence[str] = (),
+        question: str = "",
     ) -> Decision:
         """Answer or abstain; `kind` is what the question asks for (rag.expect), `unknown` the
-        names of the question that no retrieved passage mentions (rag.premise)."""
+        names of the question that no retrieved passage mentions (rag.premise), `question`
+        the question as asked when the query adds earlier ones to it (a follow-up): the judge
+        is asked about it alone, since passages answering an earlier question are not an
+        answer to this one."""
         if unknown:
             reason = f"no article found mentions {', '.join(unknown)}"
             evidence = self.closest_evidence(query, relevant)
             return Decision(reason, None, {}, evidence, tuple(unknown))
-        reason, signals = self.assess(query, kind, sources, checked)
+        reason, signals = self.assess(query, kind, sources, checked, question or query)
         confidence = self.calibration.confidence(signals) if "judge" in signals else None
         if confidence is not None and confidence < self.min_confidence:
             reason = f"confidence {confidence:.2f} is below {self.min_confidence:.2f}"
@@ -80,7 +84,12 @@ class Decider:
         return Decision(reason, confidence, signals, evidence)
 
     def assess(
-        self, query: str, kind: str | None, sources: Sequence[Chunk], checked: cite.Checked
+        self,
+        query: str,
+        kind: str | None,
+        sources: Sequence[Chunk],
+        checked: cite.Checked,
+        question: str = "",
     ) -> tuple[str, dict[str, float]]:
         """Why the checked answer must abstain ("" when it may answer), and its signals.
 
@@ -99,7 +108,7 @@ class Decider:
             return f"the answer holds no {kind}", signals
         if signals["relevance"] < MIN_ANSWER_RELEVANCE:
             return "the cited passages are far from the question", signals
-        messages = prompts.judge_messages(query, passages)
+        messages = prompts.judge_messages(question or query, passages)
         signals["judge"] = round(self.model.yes_probability(messages), 4)
         return "", signals
 

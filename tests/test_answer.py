@@ -173,6 +173,13 @@ class RecordingModel(ScriptedModel):
         self.prompts.append(messages)
         return super().generate(messages, max_tokens)
 
+    def yes_probability(self, messages: list[dict[str, str]]) -> float:
+        self.judged = messages[-1]["content"]
+        return super().yes_probability(messages)
+
+
+JUDGE_ASKS = "Do the passages contain the answer to this exact question? Reply yes or no."
+
 
 def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None:
     """No model call rewrites a follow-up: it is searched after the previous question, and its
@@ -185,7 +192,7 @@ def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None
     ]
     hits = {  # what each query finds
         "Who came with Kim?": [Hit(c, n, 0.03, 0.6) for n, c in enumerate(chunks[:6], 1)],
-        "Who came with Kim? When did she arrive?": [
+        "Who came with Kim? What did she do?": [
             Hit(c, n, 0.03, 0.6) for n, c in enumerate(chunks[3:], 1)
         ],
     }
@@ -202,9 +209,12 @@ def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None
         {"role": "user", "content": first.question},
         {"role": "assistant", "content": first.text},
     ]
-    follow_up = answerer.ask("When did she arrive?", history)
-    assert follow_up.query == "Who came with Kim? When did she arrive?"
+    follow_up = answerer.ask("What did she do?", history)
+    assert follow_up.query == "Who came with Kim? What did she do?"
     assert len(model.prompts) == 2  # one draft each: nothing rewrote the follow-up
     before, after = (prompt[-1]["content"] for prompt in model.prompts)
     assert after.startswith(before.split("\n\nQuestion:")[0])
     assert after.count("\n[") == before.count("\n[") + FOLLOW_UP_SENTENCES
+    # the judge is asked about the follow-up alone: passages that answer the earlier question
+    # are no answer to this one
+    assert model.judged.endswith("Question: What did she do?\n\n" + JUDGE_ASKS)
