@@ -45,6 +45,7 @@ class Plan:
     relevant: list[Hit]  # those close enough to the query to be read
     unknown: list[str]  # names of the question no relevant passage mentions
     draft: Draft  # the sources the model reads, not yet written
+    retrieve_ms: float  # of the planning time, the search for this question's query
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,9 @@ class Answerer:
         questions back), and adds at most FOLLOW_UP_SENTENCES new ones: its prompt then
         begins with the previous prompt, whose state the model has cached."""
         query = condense.standalone(question, history)
+        started = time.perf_counter()
         hits = self.retriever.retrieve(query)
+        retrieve_ms = elapsed_ms(started)
         relevant = [h for h in hits if h.similarity >= MIN_SIMILARITY]
         # a question about someone no passage mentions is declined without a draft
         unknown = premise.unknown_names(query, [h.chunk for h in relevant])
@@ -158,7 +161,8 @@ class Answerer:
         chosen = [] if unknown else evidence.select(query, relevant, self.store.embedder, sentences)
         if carried:
             chosen = evidence.new_to(carried, chosen)[:FOLLOW_UP_SENTENCES]
-        return Plan(hits, relevant, unknown, self.drafter().plan(question, chosen, carried))
+        draft = self.drafter().plan(question, chosen, carried)
+        return Plan(hits, relevant, unknown, draft, retrieve_ms)
 
     def drafter(self) -> Drafter:
         return Drafter(self.model, self.settings.max_answer_tokens, self.settings.worked_examples)
@@ -188,7 +192,9 @@ class Answerer:
         query = condense.standalone(question, history)
         yield Status("searching", query=query)
         plan = self.plan(question, history)
-        timings["retrieve"] = elapsed_ms(started)
+        timings["retrieve"] = plan.retrieve_ms
+        # choosing the evidence sentences, and for a follow-up finding the earlier sources
+        timings["evidence"] = round(elapsed_ms(started) - plan.retrieve_ms, 1)
         hits, relevant, unknown, draft = plan.hits, plan.relevant, plan.unknown, plan.draft
         reveal = Reveal(draft.sources, prompts.NOT_FOUND, query)
         if draft.sources:

@@ -16,7 +16,15 @@ if TYPE_CHECKING:
     from rag.answer import Answer
 
 Json = dict[str, Any]
-TIMINGS = ("retrieve", "ttft", "generate", "first_text", "total")  # what every answer reports
+TIMINGS = (
+    "retrieve",
+    "evidence",
+    "ttft",
+    "generate",
+    "first_text",
+    "check",
+    "total",
+)  # what every answer reports
 
 
 def answer_json(answer: Answer) -> Json:

@@ -59,7 +59,7 @@ def answer(**changes: object) -> Answer:
         "dropped": [],
         "removed": [],
         "draft": "Kim arrived on Tuesday [1].",
-        "timings_ms": {"retrieve": 12.0, "rewrite": 5.0, "ttft": 100.0},
+        "timings_ms": {"retrieve": 12.0, "unknown": 5.0, "ttft": 100.0},
         "usage": {"prompt_tokens": 10, "completion_tokens": 5},
         "model_file": "m.gguf",
         "model_sha256": "ab" * 32,
@@ -88,9 +88,11 @@ def test_the_answer_object_has_exactly_the_documented_keys() -> None:
     # every documented stage is reported (0 when it did not run), other stages are not
     assert data["timings_ms"] == {
         "retrieve": 12.0,
+        "evidence": 0.0,
         "ttft": 100.0,
         "generate": 0.0,
         "first_text": 0.0,
+        "check": 0.0,
         "total": 0.0,
     }
     assert data["model"] == {"file": "m.gguf", "sha256": "ab" * 32}

@@ -26,7 +26,7 @@ from rag import text
 from rag.eval import matcher, metrics
 
 RETRIEVAL_KS = (1, 3, 5)
-STAGES = ("retrieve", "ttft", "generate", "first_text", "total")
+STAGES = ("retrieve", "evidence", "ttft", "generate", "first_text", "check", "total")
 
 # Failure labels in priority order: a failed question gets the first one that applies.
 FAILURES = (
