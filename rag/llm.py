@@ -98,7 +98,7 @@ class LocalModel:
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"cannot load model {found.path}: {exc}") from None
         if settings.kv_cache_mb > 0:
-            # keep the states of recent prompts: after a rewrite or a check, the next question
+            # keep the states of recent prompts: after a check, the next question
             # over the same sources still resumes from its cached prefix
             self._llama.set_cache(cache_class(capacity_bytes=settings.kv_cache_mb << 20))
         self._yes_no_ids = {  # first token of each way to begin a yes/no reply

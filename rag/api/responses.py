@@ -7,7 +7,7 @@ object: EXTRAS, as rag.schema.answer_json has them (`citations` are its citation
 stream, the first chunk gives the role, the text follows in a few deltas (one a sentence) once
 the answer is decided, and the last chunk before `[DONE]` has an empty delta,
 `finish_reason: "stop"`, the extras and the usage. `usage` counts the tokens of the answer's
-prompt and of the draft the model wrote (the rewrite and checking calls are not counted).
+prompt and of the draft the model wrote (the checking calls are not counted).
 Knows nothing about HTTP or how answers are made: it reads an `Answer`.
 """
 
