@@ -316,7 +316,7 @@ def test_follow_up_by_keyboard_shows_what_was_searched(session: Session) -> None
     assert searched.is_visible()  # under the answer, not inside the collapsed details
     # searched after the question it follows
     assert "accompanied Kim Jong Un" in searched.inner_text()
-    assert searched.inner_text().rstrip("”\"").endswith("When did she arrive?")
+    assert searched.inner_text().rstrip('”"').endswith("When did she arrive?")
 
 
 def test_uploaded_by_keyboard_and_used_at_once(session: Session, tmp_path: Path) -> None:
