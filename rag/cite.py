@@ -103,7 +103,7 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
             for m in missing_claims(claim, [passage])
             if not contains_phrase(given, m) and not _long_form(m, claim, passage, article)
         ]
-        if missing or not _numbers_in_place(claim, passage):
+        if missing or not _numbers_in_place(claim, passage) or not _ages_in_place(claim, passage):
             continue
         score = word_support(claim, passage)
         candidate = (score, start - end, start, end)  # ties go to the shorter passage
@@ -136,6 +136,29 @@ def _numbers_in_place(claim: str, passage: str) -> bool:
         ):
             return False
     return True
+
+
+# an age: "6 years old", "six-year-old", "aged 6", "age 6", or news style "Kim Ju Ae, 12,"
+_AGE = re.compile(
+    r"(?P<a>\b[\w-]+)[\s-]+years?[\s-]+old\b|\bage(?:d|\s+of)?\s+(?P<b>[\w-]+)"
+    r"|[A-Z][\w'’-]*,\s+(?P<c>\d{1,3}),"
+)
+
+
+def _ages(text: str) -> set[float]:
+    found = set()
+    for match in _AGE.finditer(text):
+        number = extract_quantities(match["a"] or match["b"] or match["c"])
+        if len(number) == 1:
+            found.add(number[0].value)
+    return found
+
+
+def _ages_in_place(claim: str, passage: str) -> bool:
+    """An age the claim states is an age in the passage too: "six years old" is not backed by
+    "his second trip abroad in six years" (a duration), as a count is not backed by a rank."""
+    claimed = _ages(strip_citation_markers(claim))
+    return not claimed or claimed <= _ages(passage)
 
 
 def _states(sentence: str, quantity: Quantity) -> bool:

@@ -117,7 +117,15 @@ def test_json_contract(ask: Ask) -> None:
     answer = ask("Who accompanied Kim Jong Un when he arrived in Beijing?")
     assert set(answer) == CONTRACT | EXTENSIONS
     assert 0 <= answer["confidence"] <= 1 and answer["as_of"] == "2025-09-04"
-    assert set(answer["timings_ms"]) == {"retrieve", "ttft", "generate", "first_text", "total"}
+    assert set(answer["timings_ms"]) == {
+        "retrieve",
+        "evidence",
+        "ttft",
+        "generate",
+        "first_text",
+        "check",
+        "total",
+    }
     assert set(answer["usage"]) == {"prompt_tokens", "completion_tokens"}
     assert answer["usage"]["prompt_tokens"] > 0 and answer["usage"]["completion_tokens"] > 0
     assert len(answer["model"]["sha256"]) == 64

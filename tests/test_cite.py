@@ -450,3 +450,20 @@ def test_a_sentence_may_cite_its_parts_apart() -> None:
 def test_a_count_is_not_backed_by_a_rank(draft: str, kept: bool) -> None:
     source = _article_chunk(0, "Kim Ju Ae came along, on his second trip abroad in six years.")
     assert bool(check(draft, [source], NOT_FOUND, "How old is Kim Ju Ae?").claims) is kept
+
+
+@pytest.mark.parametrize(
+    ("draft", "passage", "kept"),
+    [
+        # a duration is not an age
+        ("Six years old [1].", "It was his second trip abroad in six years.", False),
+        ("Kim Ju Ae is 6 years old [1].", "It was his second trip abroad in 6 years.", False),
+        ("Kim Ju Ae is 12 years old [1].", "Kim Ju Ae, 12, came along.", True),
+        ("Kim Ju Ae is twelve years old [1].", "The 12-year-old Kim Ju Ae came along.", True),
+        ("Kim Ju Ae is 12 years old [1].", "Kim Ju Ae, aged 12, came along.", True),
+        ("Kim Ju Ae is 13 years old [1].", "Kim Ju Ae, aged 12, came along.", False),
+    ],
+)
+def test_an_age_is_backed_only_by_an_age(draft: str, passage: str, kept: bool) -> None:
+    source = _article_chunk(0, passage)
+    assert bool(check(draft, [source], NOT_FOUND, "How old is Kim Ju Ae?").claims) is kept
