@@ -95,6 +95,7 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
     one sentence and "fourth summit" in another."""
     spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
     windows = spans + [(a[0], b[1]) for a, b in pairwise(spans)]
+    ages = _ages(strip_citation_markers(claim))
     best: tuple[float, int, int, int] | None = None
     for start, end in windows:
         passage = chunk.text[start:end]
@@ -103,7 +104,8 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
             for m in missing_claims(claim, [passage])
             if not contains_phrase(given, m) and not _long_form(m, claim, passage, article)
         ]
-        if missing or not _numbers_in_place(claim, passage) or not _ages_in_place(claim, passage):
+        aged = not ages or ages <= _ages(passage)  # an age is backed only by an age
+        if missing or not aged or not _numbers_in_place(claim, passage):
             continue
         score = word_support(claim, passage)
         candidate = (score, start - end, start, end)  # ties go to the shorter passage
@@ -146,19 +148,15 @@ _AGE = re.compile(
 
 
 def _ages(text: str) -> set[float]:
+    """The ages a text states. An age the claim states must be an age in its passage too: "six
+    years old" is not backed by "his second trip abroad in six years" (a duration), as a count
+    is not backed by a rank."""
     found = set()
     for match in _AGE.finditer(text):
         number = extract_quantities(match["a"] or match["b"] or match["c"])
         if len(number) == 1:
             found.add(number[0].value)
     return found
-
-
-def _ages_in_place(claim: str, passage: str) -> bool:
-    """An age the claim states is an age in the passage too: "six years old" is not backed by
-    "his second trip abroad in six years" (a duration), as a count is not backed by a rank."""
-    claimed = _ages(strip_citation_markers(claim))
-    return not claimed or claimed <= _ages(passage)
 
 
 def _states(sentence: str, quantity: Quantity) -> bool:

@@ -21,8 +21,8 @@ from rag.weights import locate
 
 
 @functools.cache
-def _llama_classes() -> tuple[type, type]:
-    """`llama_cpp.Llama` with lean saved states, and the RAM cache that holds them."""
+def _lean_llama_class() -> type:
+    """`llama_cpp.Llama` with lean saved states."""
     import ctypes
 
     import llama_cpp
@@ -59,15 +59,7 @@ def _llama_classes() -> tuple[type, type]:
             self._requires_eval = True
             self._seed = state.seed
 
-    class StateCache(llama_cpp.LlamaRAMCache):
-        """LlamaRAMCache whose size counts each state's saved logits too (none with
-        LeanLlama), so the capacity really bounds the memory used."""
-
-        @property
-        def cache_size(self) -> int:
-            return sum(s.llama_state_size + s.scores.nbytes for s in self.cache_state.values())
-
-    return LeanLlama, StateCache
+    return LeanLlama
 
 
 def llama_options(settings: Settings) -> dict[str, Any]:
@@ -92,15 +84,17 @@ class LocalModel:
         self.n_ctx = settings.n_ctx
         self._settings = settings
         self._lock = threading.Lock()
-        llama_class, cache_class = _llama_classes()
         try:
-            self._llama = llama_class(model_path=str(found.path), **llama_options(settings))
+            self._llama = _lean_llama_class()(model_path=str(found.path), **llama_options(settings))
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"cannot load model {found.path}: {exc}") from None
         if settings.kv_cache_mb > 0:
-            # keep the states of recent prompts: after a check, the next question
-            # over the same sources still resumes from its cached prefix
-            self._llama.set_cache(cache_class(capacity_bytes=settings.kv_cache_mb << 20))
+            # keep the states of recent prompts: after a check, the next question over the same
+            # sources still resumes from its cached prefix (the cache counts each state's bytes,
+            # all a lean state holds, so its capacity bounds the memory used)
+            from llama_cpp import LlamaRAMCache
+
+            self._llama.set_cache(LlamaRAMCache(capacity_bytes=settings.kv_cache_mb << 20))
         self._yes_no_ids = {  # first token of each way to begin a yes/no reply
             word: self._llama.tokenize(word.encode(), add_bos=False, special=False)[0]
             for word in ("yes", "Yes", " yes", " Yes", "no", "No", " no", " No")

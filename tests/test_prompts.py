@@ -216,16 +216,13 @@ def test_worked_examples_are_the_same_prefix_for_every_question() -> None:
 def test_each_worked_answer_passes_the_citation_check() -> None:
     """The examples teach only answers the checker would keep, cited where they should be."""
     from rag import cite
-    from rag.prompts import worked_examples
+    from rag.prompts import example_source, worked_examples
 
     turns = worked_examples()
     examples = json.loads((PROMPTS_DIR / "answer_examples.json").read_text(encoding="utf-8"))
     assert len(turns) == 2 * len(examples)
     for example, reply in zip(examples, turns[1::2], strict=True):
-        sources = [
-            Chunk(f"ex:{n}", f"ex{n}", s["title"], s["date"], 0, 0, len(s["text"]), s["text"])
-            for n, s in enumerate(example["sources"])
-        ]
+        sources = [example_source(s) for s in example["sources"]]
         checked = cite.check(reply["content"], sources, NOT_FOUND, example["question"])
         if reply["content"] == NOT_FOUND:
             assert checked.abstained
