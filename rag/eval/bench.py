@@ -13,7 +13,8 @@ among them, and time, for each MMR weight with near-duplicate grouping on and of
 with `--scale` it times retrieval on synthetic corpora of up to 10^5 (or 10^6) chunks instead
 (rag.eval.scale).
 `rag bench injection` measures hostile articles (rag.eval.injection); `rag bench peer` answers
-the question set with a LlamaIndex pipeline and with the app side by side (rag.eval.peer).
+the question set with a LlamaIndex pipeline and with the app side by side (rag.eval.peer);
+`rag bench hnsw` measures Chroma's HNSW settings (rag.eval.hnsw).
 `report` runs one;
 `rag bench` with no target runs the suite of rag.eval.suite.
 Knows nothing about the UI; prints a markdown table. Part of the evaluation side: the product
@@ -257,6 +258,11 @@ def report(what: str, settings: Settings, args: argparse.Namespace) -> str:
 
         questions = load_questions(args.questions, args.split, args.limit)
         return injection.table(injection.measure(settings, questions, [args.corpus], args.hostile))
+    if what == "hnsw":
+        from rag.eval import hnsw
+
+        corpus = [p for p in (args.corpus, Path("eval/corpus")) if p.exists()]
+        return hnsw.measure(settings, args.vectors, corpus, args.questions)
     if what == "peer":
         from rag.eval import peer
         from rag.eval.run import default_out

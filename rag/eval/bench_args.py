@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-TARGETS = ["llama", "answer", "retrieval", "evidence", "injection", "peer"]
+TARGETS = ["llama", "answer", "retrieval", "evidence", "injection", "peer", "hnsw"]
 
 
 def add_arguments(bench: argparse.ArgumentParser) -> None:
@@ -34,6 +34,9 @@ def add_arguments(bench: argparse.ArgumentParser) -> None:
     )
     bench.add_argument("--scale", nargs="?", const="quick", choices=["quick", "full"])
     bench.add_argument("--corpus", type=Path, default=Path("seeds"))
+    bench.add_argument(
+        "--vectors", type=int, default=10**5, help="hnsw: vectors written for each setting"
+    )
     bench.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     bench.add_argument("--batch", type=int, nargs="+", default=[128, 512])
     bench.add_argument("--repeats", type=int, default=3)

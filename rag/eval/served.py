@@ -5,7 +5,10 @@ Contract: `over_http` starts `rag serve` (the chat page and /v1, as `make run` s
 child process bound to 127.0.0.1 on a free port over `data_dir`, waits until /v1/models answers,
 then in each repeat times one non-streamed answer through /v1/chat/completions with the official
 `openai` client and one `Answerer.ask` in this process, back to back, the same question and the
-same settings; one untimed answer each first, so both are timed warm. The server is stopped
+same settings; the in-process model reads the instructions first, as the server does at start
+(a prompt read in other pieces can draft another reply at temperature 0), and one untimed answer
+each comes first, so both are timed warm. "same_answer" is true when every answer on both sides
+had the same text from a draft of the same length. The server is stopped
 (terminated, killed if it lingers) whatever happens. `cold_start` times `rag ask` in a fresh
 process, from its start to its answer; `measure` runs them over a fresh data dir. Part of the
 evaluation side.
@@ -54,24 +57,30 @@ def over_http(settings: Settings, data_dir: Path, question: str, repeats: int) -
             base_url=f"{url}/v1", api_key=settings.api_key or "none", max_retries=0, timeout=900
         )
         answerer = Answerer(settings.replace(data_dir=data_dir))
+        answerer.warm()  # as `rag serve` does before its first question
 
-        def remote() -> str:
+        def remote() -> tuple[str, int]:
             reply = client.chat.completions.create(
                 model=settings.model, messages=[{"role": "user", "content": question}]
             )
-            return reply.choices[0].message.content or ""
+            drafted = reply.usage.completion_tokens if reply.usage else -1
+            return reply.choices[0].message.content or "", drafted
 
-        remote(), answerer.ask(question)  # warm: both have read this question once
+        def local() -> tuple[str, int]:
+            answer = answerer.ask(question)
+            return answer.text, answer.usage.get("completion_tokens", -1)
+
+        remote(), local()  # warm: both have read this question once
         found: dict[str, list[float]] = {"http_s": [], "in_process_s": []}
-        texts = set()
+        replies = set()  # (answer, tokens drafted): the same work on both sides, or not
         for _ in range(repeats):
             t = time.perf_counter()
-            texts.add(remote())
+            replies.add(remote())
             found["http_s"].append(time.perf_counter() - t)
             t = time.perf_counter()
-            texts.add(answerer.ask(question).text)
+            replies.add(local())
             found["in_process_s"].append(time.perf_counter() - t)
-    return {**found, "server_ready_s": ready_s, "same_answer": len(texts) == 1}
+    return {**found, "server_ready_s": ready_s, "same_answer": len(replies) == 1}
 
 
 def measure(
