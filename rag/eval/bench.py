@@ -14,7 +14,8 @@ with `--scale` it times retrieval on synthetic corpora of up to 10^5 (or 10^6) c
 (rag.eval.scale).
 `rag bench injection` measures hostile articles (rag.eval.injection); `rag bench peer` answers
 the question set with a LlamaIndex pipeline and with the app side by side (rag.eval.peer);
-`rag bench hnsw` measures Chroma's HNSW settings (rag.eval.hnsw).
+`rag bench hnsw` measures Chroma's HNSW settings (rag.eval.hnsw); `rag bench embed --batch
+N...` the embedder's chunks a second at each encode batch size.
 `report` runs one;
 `rag bench` with no target runs the suite of rag.eval.suite.
 Knows nothing about the UI; prints a markdown table. Part of the evaluation side: the product
@@ -43,6 +44,33 @@ def _median_ms(run: Callable[[], object], repeats: int) -> float:
         run()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def bench_embed(settings: Settings, corpus: list[Path], batches: list[int], repeats: int) -> str:
+    """Chunks a second of the embedder's `encode` at each batch size, on the chunk texts the
+    store embeds for `corpus`, with the ratio to the first batch size."""
+    from rag.chunk import split_article
+    from rag.embed import get_embedder
+    from rag.store import embedding_text
+
+    texts = [
+        embedding_text(chunk)
+        for article in load_all(corpus)[0]
+        for chunk in split_article(article, settings.chunk_chars, settings.chunk_overlap)
+    ]
+    model = get_embedder(settings.embedder)._load()
+    model.encode(texts[:64], normalize_embeddings=True)  # warm
+    rows, base = [], None
+    for size in batches:
+        ms = _median_ms(
+            lambda size=size: model.encode(texts, batch_size=size, normalize_embeddings=True),
+            repeats,
+        )
+        rate = len(texts) / ms * 1000
+        base = base or rate
+        rows.append(f"| {size} | {rate:.1f} | {rate / base:.2f} |")
+    head = [f"{len(texts)} chunk texts, median of {repeats}", "", "| batch | chunks/s | ratio |"]
+    return "\n".join([*head, "|---|---|---|", *rows])
 
 
 def bench_llama(
@@ -258,6 +286,9 @@ def report(what: str, settings: Settings, args: argparse.Namespace) -> str:
 
         questions = load_questions(args.questions, args.split, args.limit)
         return injection.table(injection.measure(settings, questions, [args.corpus], args.hostile))
+    if what == "embed":
+        corpus = [p for p in (args.corpus, Path("eval/corpus")) if p.exists()]
+        return bench_embed(settings, corpus, args.batch, args.repeats)
     if what == "hnsw":
         from rag.eval import hnsw
 

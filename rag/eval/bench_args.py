@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-TARGETS = ["llama", "answer", "retrieval", "evidence", "injection", "peer", "hnsw"]
+TARGETS = ["llama", "answer", "retrieval", "evidence", "injection", "peer", "hnsw", "embed"]
 
 
 def add_arguments(bench: argparse.ArgumentParser) -> None:
@@ -38,7 +38,9 @@ def add_arguments(bench: argparse.ArgumentParser) -> None:
         "--vectors", type=int, default=10**5, help="hnsw: vectors written for each setting"
     )
     bench.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    bench.add_argument("--batch", type=int, nargs="+", default=[128, 512])
+    bench.add_argument(
+        "--batch", type=int, nargs="+", default=[128, 512], help="llama: n_batch; embed: batch"
+    )
     bench.add_argument("--repeats", type=int, default=3)
     bench.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
     bench.add_argument("--mmr", type=float, nargs="+", default=[1.0, 0.8, 0.6])

@@ -135,7 +135,7 @@ def ingest(settings: Settings, corpus: list[Path], repeats: int) -> dict[str, An
     from rag import ingest as ingesting
     from rag.articles import load_all
     from rag.chunk import split_article
-    from rag.embed import get_embedder
+    from rag.embed import BATCH, get_embedder
     from rag.retrieve import Retriever
     from rag.store import Store, embedding_text
 
@@ -170,7 +170,7 @@ def ingest(settings: Settings, corpus: list[Path], repeats: int) -> dict[str, An
         finally:
             shutil.rmtree(data_dir, ignore_errors=True)
         started = time.perf_counter()
-        bare.encode(texts, batch_size=32, normalize_embeddings=True)
+        bare.encode(texts, batch_size=BATCH, normalize_embeddings=True)
         raw_s = time.perf_counter() - started
         stages["app"].append(chunks / total_s)
         stages["raw"].append(chunks / raw_s)
