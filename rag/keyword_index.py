@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS chunks(row INTEGER PRIMARY KEY AUTOINCREMENT, doc_id 
     version TEXT NOT NULL, chunk TEXT NOT NULL, terms TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_version ON chunks(doc_id, version);
 """
+# rows up to a row number, counted over the (doc_id, version) index, whose pages are a few per
+# cent of the table's (each row there holds its whole chunk): at 10^6 chunks 0.09 s against
+# 0.73 s with the file in the page cache, 0.47 s against 1.65 s without
+_HELD_UP_TO = "SELECT count(*) FROM chunks INDEXED BY chunks_version WHERE row <= ?"
 
 
 class KeywordIndex:
@@ -118,9 +122,9 @@ class KeywordIndex:
     def _grown(self) -> bool:
         """Whether the rows added or deleted since the frozen postings call for a merge."""
         frozen_rows = int(_meta(self._db, "frozen_rows") or 0)
-        count = "SELECT count(*) FROM chunks WHERE row {} ?"
-        fresh = self._db.execute(count.format(">"), (frozen_rows,)).fetchone()[0]
-        frozen = self._db.execute(count.format("<="), (frozen_rows,)).fetchone()[0]
+        since = "SELECT count(*) FROM chunks WHERE row > ?"  # a few rows at the table's end
+        fresh = self._db.execute(since, (frozen_rows,)).fetchone()[0]
+        frozen = self._db.execute(_HELD_UP_TO, (frozen_rows,)).fetchone()[0]
         present = int(_meta(self._db, "frozen_count") or 0)
         return fresh + present - frozen > max(MERGE_MIN, MERGE_FRACTION * frozen)
 
@@ -142,7 +146,7 @@ class KeywordIndex:
             old = _meta(self._db, "postings")
             self._db.execute("REPLACE INTO meta VALUES ('postings', ?)", (name,))
             self._db.execute("REPLACE INTO meta VALUES ('frozen_rows', ?)", (str(last),))
-            count = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            count = self._db.execute(_HELD_UP_TO, (last,)).fetchone()[0]
             self._db.execute("REPLACE INTO meta VALUES ('frozen_count', ?)", (str(count),))
             for stale in self.folder.glob("postings-*"):  # left by a merge cut short
                 if stale.name not in (name, old):
@@ -174,8 +178,7 @@ class KeywordIndex:
         limit = int(frozen_rows or 0)
         lengths = np.asarray(self._postings.lengths)
         built = int(_meta(self._db, "frozen_count") or 0)
-        held = "SELECT count(*) FROM chunks WHERE row <= ?"
-        if self._db.execute(held, (limit,)).fetchone()[0] == built:
+        if self._db.execute(_HELD_UP_TO, (limit,)).fetchone()[0] == built:
             alive = lengths >= 0  # none deleted since the merge: its rows are the live ones
         else:
             alive = np.zeros(len(lengths), dtype=bool)
