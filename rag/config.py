@@ -49,7 +49,7 @@ class Settings:
     top_k: int = 6
     # the model reads only this many sentences of those passages, the closest to the question
     # (0: whole passages)
-    evidence_sentences: int = 6
+    evidence_sentences: int = 4
     # the answer prompt shows the model worked examples first (rag.prompts.worked_examples)
     worked_examples: bool = True
     # candidates each retriever (dense, keyword) contributes before fusion
