@@ -48,7 +48,7 @@ def test_mixed_vectors_are_unit_sums_of_real_sentence_embeddings() -> None:
 def test_the_table_has_a_row_per_vector_set_and_setting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(hnsw, "_in_fresh_process", _in_this_process)
+    monkeypatch.setattr(hnsw, "in_fresh_process", _in_this_process)
     monkeypatch.setattr(hnsw, "GRID", ((16, 100), (32, 100)))
     monkeypatch.setattr(hnsw, "EF_SEARCH", (10, 400))
     table = hnsw.measure(Settings(), 200, [Path("seeds")], Path("eval/questions.jsonl"))

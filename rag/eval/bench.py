@@ -33,6 +33,7 @@ from pathlib import Path
 
 from rag.articles import load_all
 from rag.config import Settings
+from rag.eval.bench_args import with_distractors
 
 GENERATED_TOKENS = 48
 
@@ -287,12 +288,11 @@ def report(what: str, settings: Settings, args: argparse.Namespace) -> str:
         questions = load_questions(args.questions, args.split, args.limit)
         return injection.table(injection.measure(settings, questions, [args.corpus], args.hostile))
     if what == "embed":
-        corpus = [p for p in (args.corpus, Path("eval/corpus")) if p.exists()]
-        return bench_embed(settings, corpus, args.batch, args.repeats)
+        return bench_embed(settings, with_distractors(args.corpus), args.batch, args.repeats)
     if what == "hnsw":
         from rag.eval import hnsw
 
-        corpus = [p for p in (args.corpus, Path("eval/corpus")) if p.exists()]
+        corpus = with_distractors(args.corpus)
         return hnsw.measure(settings, args.vectors, corpus, args.questions)
     if what == "peer":
         from rag.eval import peer

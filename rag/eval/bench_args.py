@@ -6,6 +6,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+DISTRACTORS = Path("eval/corpus")
+
+
+def with_distractors(corpus: Path) -> list[Path]:
+    """`corpus` and the evaluation's distractor articles, those of them that exist: what the
+    suite's ingest, `rag bench embed` and `rag bench hnsw` read by default."""
+    return [p for p in (corpus, DISTRACTORS) if p.exists()]
+
+
 TARGETS = ["llama", "answer", "retrieval", "evidence", "injection", "peer", "hnsw", "embed"]
 
 

@@ -15,17 +15,16 @@ Returns a markdown table. Part of the evaluation side.
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from rag.config import Settings
+from rag.eval.scale import client, in_fresh_process
 
 GRID = ((16, 100), (16, 200), (32, 100), (32, 200))  # (M, ef_construction); Chroma's: 16, 100
 EF_SEARCH = (50, 100, 200, 400)
@@ -33,30 +32,15 @@ NEAREST = 20  # candidates a retrieval asks the dense index for
 PROBES = 100
 
 
-def _in_fresh_process(function: Any, *args: Any) -> Any:
-    """`function(*args)` in a new interpreter, as rag.eval.scale runs its points."""
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(function, args)
-
-
-def _client(folder: str) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    return chromadb.PersistentClient(
-        path=folder, settings=ChromaSettings(anonymized_telemetry=False)
-    )
-
-
 def _write(folder: str, m: int, ef_construction: int) -> float:
     """The vectors in `folder`/vectors.npy written into a new collection; seconds taken."""
     vectors = np.load(Path(folder) / "vectors.npy")
-    client = _client(folder)
+    opened = client(folder)
     hnsw = {"space": "cosine", "max_neighbors": m, "ef_construction": ef_construction}
-    collection = client.create_collection(
+    collection = opened.create_collection(
         "hnsw", configuration={"hnsw": hnsw}, embedding_function=None
     )
-    step = client.get_max_batch_size()
+    step = opened.get_max_batch_size()
     start = time.perf_counter()
     for at in range(0, len(vectors), step):
         rows = vectors[at : at + step]
@@ -68,7 +52,7 @@ def _recall(folder: str, ef_search: int) -> tuple[float, float]:
     """(recall@10 of the probes against exact search, median CPU ms of one query)."""
     vectors = np.load(Path(folder) / "vectors.npy")
     probes = np.load(Path(folder) / "probes.npy")
-    collection = _client(folder).get_collection("hnsw", embedding_function=None)
+    collection = client(folder).get_collection("hnsw", embedding_function=None)
     collection.modify(configuration={"hnsw": {"ef_search": ef_search}})  # before it is loaded
     exact = [set(np.argsort(-(vectors @ p))[:10].tolist()) for p in probes]
     found, cpu = [], []
@@ -96,7 +80,7 @@ def mixed_set(
     settings: Settings, n: int, corpus: list[Path], questions: Path
 ) -> tuple[np.ndarray, np.ndarray]:
     from rag.articles import Article, read_all
-    from rag.embed import Embedder
+    from rag.embed import get_embedder
     from rag.eval.questions import load_questions
     from rag.text import sentence_spans
 
@@ -106,7 +90,7 @@ def mixed_set(
         if isinstance(article, Article)
         for start, end in sentence_spans(article.text)
     ]
-    embedder = Embedder(settings.embedder)
+    embedder = get_embedder(settings.embedder)
     base = np.asarray(embedder.encode(sentences), dtype=np.float64)
     rng = random.Random(1)
     picks = [rng.sample(range(len(base)), rng.randint(2, 4)) for _ in range(n)]
@@ -131,8 +115,8 @@ def measure(settings: Settings, n: int, corpus: list[Path], questions: Path) -> 
             with tempfile.TemporaryDirectory(prefix="rag-bench-hnsw-") as folder:
                 np.save(Path(folder) / "vectors.npy", vectors)
                 np.save(Path(folder) / "probes.npy", probes)
-                written = _in_fresh_process(_write, folder, m, ef_construction)
-                cells = [_in_fresh_process(_recall, folder, ef) for ef in EF_SEARCH]
+                written = in_fresh_process(_write, folder, m, ef_construction)
+                cells = [in_fresh_process(_recall, folder, ef) for ef in EF_SEARCH]
             found = " | ".join(f"{recall:.3f}, {ms:.1f}" for recall, ms in cells)
             lines.append(f"| {name} | {m} | {ef_construction} | {written:.0f} | {found} |")
     return "\n".join(lines)

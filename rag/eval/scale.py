@@ -55,14 +55,17 @@ class RandomEmbedder(Embedder):
         return [synthetic.unit_vectors(1, DIM, seed)[0].tolist() for seed in seeds]
 
 
-def _collection(settings: Settings) -> Any:
+def client(path: str) -> Any:
+    """An embedded Chroma client over `path`, telemetry off."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    client = chromadb.PersistentClient(
-        path=str(settings.store_dir), settings=ChromaSettings(anonymized_telemetry=False)
-    )
-    return client, client.get_collection(settings.collection, embedding_function=None)
+    return chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def _collection(settings: Settings) -> Any:
+    opened = client(str(settings.store_dir))
+    return opened, opened.get_collection(settings.collection, embedding_function=None)
 
 
 def _fill(settings: Settings, n: int) -> None:
@@ -158,7 +161,7 @@ def _recall(data_dir: str, ef: int) -> tuple[float, float]:
     return recall, statistics.median(cpu[1:])  # the first query loads the index
 
 
-def _in_fresh_process(function: Any, *args: Any) -> Any:
+def in_fresh_process(function: Any, *args: Any) -> Any:
     """`function(*args)` in a new interpreter: a fork of a process that runs threads (a loaded
     model, Chroma, a test run) can inherit a lock some thread held, and hang."""
     with multiprocessing.get_context("spawn").Pool(1) as pool:
@@ -183,7 +186,7 @@ def _store_dir(n: int, keep: Path | None) -> Iterator[str]:
 def point(n: int, keep: Path | None = None) -> dict[str, Any]:
     """One row of the table: `n` chunks in a fresh process over a store of its own."""
     with _store_dir(n, keep) as data_dir:
-        return dict(_in_fresh_process(_point, n, data_dir))
+        return dict(in_fresh_process(_point, n, data_dir))
 
 
 def measure(full: bool, keep: Path | None = None) -> str:
@@ -193,9 +196,9 @@ def measure(full: bool, keep: Path | None = None) -> str:
     rows, recalls = [], {}
     for n in sizes:
         with _store_dir(n, keep) as data_dir:
-            rows.append(_in_fresh_process(_point, n, data_dir))
+            rows.append(in_fresh_process(_point, n, data_dir))
             if n == 10**5:
-                recalls = {ef: _in_fresh_process(_recall, data_dir, ef) for ef in EF_SEARCH}
+                recalls = {ef: in_fresh_process(_recall, data_dir, ef) for ef in EF_SEARCH}
     candidates = keyword_candidates.measure(max(n for n in sizes if n <= 10**5))
     return _table(rows, recalls, candidates)
 

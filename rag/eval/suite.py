@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
+from rag.eval.bench_args import with_distractors
 
 QUICK_MODEL = "qwen2.5-0.5b"
 QUESTION = "Who accompanied Kim Jong Un when he arrived in Beijing?"
@@ -53,7 +54,7 @@ class Plan:
 def plan(settings: Settings, args: argparse.Namespace) -> Plan:
     quick = bool(args.quick)
     sizes = args.sizes or ([10**3, 10**4, 10**5] if quick else [10**3, 10**4, 10**5, 10**6])
-    ingest = args.ingest or [p for p in (args.corpus, Path("eval/corpus")) if p.exists()]
+    ingest = args.ingest or with_distractors(args.corpus)
     return Plan(
         quick=quick,
         model=(args.model or QUICK_MODEL) if quick else settings.model,
