@@ -218,10 +218,19 @@ class Answerer:
             self.store.embedder, self.model, self.calibration, self.settings.min_confidence
         )
         decision = decider.decide(query, kind, draft.sources, checked, relevant, unknown, question)
+        differ = (
+            []
+            if decision.abstained
+            else conflicts.find(checked.text, checked.citations, [h.chunk for h in relevant], query)
+        )
+        if differ:  # said in the answer, with the other articles cited
+            text, citations = conflicts.cite_others(checked.text, checked.citations, differ)
+            yield Token(text[len(checked.text) :])
+            checked = dataclasses.replace(checked, text=text, citations=citations)
         timings["check"] = elapsed_ms(t)
         timings["total"] = elapsed_ms(started)
         yield assemble(
-            question, query, kind, hits, relevant, draft, checked, decision, timings, self.model
+            question, query, kind, hits, draft, checked, decision, differ, timings, self.model
         )
 
 
@@ -230,15 +239,16 @@ def assemble(
     query: str,
     kind: str | None,
     hits: list[Hit],
-    relevant: Sequence[Hit],
     draft: Draft,
     checked: cite.Checked,
     decision: Decision,
+    differ: list[conflicts.Conflict],
     timings: dict[str, float],
     model: ChatModel,
 ) -> Answer:
-    """The answer of the stages' results: the checked text and its citations, dated and with
-    the sources that differ, or the abstention with its closest sentence."""
+    """The answer of the stages' results: the checked text (with the sources that differ,
+    `differ`, already said and cited in it) and its citations, dated, or the abstention with
+    its closest sentence."""
     evidence = decision.evidence
     given = not decision.abstained
     return Answer(
@@ -256,11 +266,7 @@ def assemble(
         resolved_dates=absolute_dates(checked.text, checked.citations)
         if given and kind == "time"
         else [],
-        conflicts=conflicts.find(
-            checked.text, checked.citations, [h.chunk for h in relevant], query
-        )
-        if given
-        else [],
+        conflicts=differ,
         citations=checked.citations if given else [evidence] if evidence else [],
         retrieved=hits,
         dropped=draft.dropped,

@@ -22,10 +22,12 @@ from rag.chunk import Chunk
 from rag.facts import (
     Quantity,
     extract_quantities,
+    is_distinctive,
     is_ordinal,
     missing_claims,
     quantities_in_context,
     same_quantity,
+    spans_and_counts,
 )
 from rag.text import (
     MARKER,
@@ -63,11 +65,15 @@ class Checked:
     sentences: int  # sentences in the draft
 
 
-def word_support(claim: str, passage: str) -> float:
-    """Share of the claim's content words (and numbers) found in the passage. A number word
-    is found when the passage states its value in any form: "five times" is backed by "fifth
-    visit" and "six" by "6" (the numbers' own check, `_numbers_in_place`, stays strict)."""
+def word_support(claim: str, passage: str, given: str = "") -> float:
+    """Share of the claim's content words (and numbers) found in the passage, leaving out the
+    words it repeats from `given` (the question: "The most recent full-year figure is $244.8
+    billion" answers "What is the most recent full-year figure?" with two words of its own)
+    unless it has no others. A number word is found when the passage states its value in any
+    form: "five times" is backed by "fifth visit" and "six" by "6" (the numbers' own check,
+    `_numbers_in_place`, stays strict)."""
     words = set(tokenize(normalize_text(claim)))
+    words = (words - set(tokenize(normalize_text(given)))) or words
     if not words:
         return 1.0
     present = set(tokenize(normalize_text(passage)))
@@ -96,6 +102,8 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
     spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
     windows = spans + [(a[0], b[1]) for a, b in pairwise(spans)]
     ages = _ages(strip_citation_markers(claim))
+    # a count or a length of time the claim states beyond those the question gave
+    timed = spans_and_counts(strip_citation_markers(claim)) - spans_and_counts(given)
     best: tuple[float, int, int, int] | None = None
     for start, end in windows:
         passage = chunk.text[start:end]
@@ -105,9 +113,11 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
             if not contains_phrase(given, m) and not _long_form(m, claim, passage, article)
         ]
         aged = not ages or ages <= _ages(passage)  # an age is backed only by an age
-        if missing or not aged or not _numbers_in_place(claim, passage):
+        # "six times" is not backed by "in six years", nor "38 years" by "38 leaders"
+        kinds = timed <= spans_and_counts(passage)
+        if missing or not aged or not kinds or not _numbers_in_place(claim, passage):
             continue
-        score = word_support(claim, passage)
+        score = word_support(claim, passage, given)
         candidate = (score, start - end, start, end)  # ties go to the shorter passage
         if score >= MIN_WORD_SUPPORT and (best is None or candidate > best):
             best = candidate
@@ -128,11 +138,15 @@ def _long_form(name: str, claim: str, passage: str, article: str) -> bool:
 
 
 def _numbers_in_place(claim: str, passage: str) -> bool:
-    """Each number written with digits in the claim is stated in one sentence of the passage
-    that also holds a word next to the number in the claim ("4 foreign leaders" needs a sentence
-    with both 4 and "foreign"; "fourth summit" is not one)."""
+    """Each small whole number written with digits in the claim is stated in one sentence of
+    the passage that also holds a word next to the number in the claim ("4 foreign leaders"
+    needs a sentence with both 4 and "foreign"; "fourth summit" is not one). A distinctive
+    number (a year, a fraction, 10,000 and up) need only be in the passage: its neighbours
+    vary ("reached $244.8 billion, which covers 2024" / "rose to $244.8 billion in 2024")."""
     sentences = [normalize_text(passage[a:b]) for a, b in sentence_spans(passage)]
     for quantity, words in quantities_in_context(claim):
+        if is_distinctive(quantity):
+            continue  # "covers 2024" is backed by "in 2024", "reached $244.8bn" by "rose to" it
         if words and not any(
             _states(s, quantity) and set(words) & set(tokenize(s)) for s in sentences
         ):
@@ -187,7 +201,7 @@ def _supporters(
         return backing
     ranked = sorted(
         ((m, span) for m, span in found.items() if span),
-        key=lambda item: -word_support(claim, sources[item[0] - 1].text[slice(*item[1])]),
+        key=lambda item: -word_support(claim, sources[item[0] - 1].text[slice(*item[1])], given),
     )
     return dict(ranked[:1])
 

@@ -160,6 +160,37 @@ def quantities_in_context(text: str, words_too: bool = False) -> list[tuple[Quan
     return found
 
 
+# a length of time after a number: "six years", "a 10-day visit" (not an age: "six years old")
+_TIME_SPAN = re.compile(
+    r"[\s-]+(?:years?|months?|weeks?|days?|hours?|minutes?|decades?)\b(?![\s-]+old\b)"
+)
+
+
+def spans_and_counts(text: str) -> set[tuple[float, bool]]:
+    """Each number of the text from two up that is not a year, as (value, whether it is a
+    length of time): "six times" gives (6, False), "in six years" (6, True). A count is not
+    backed by a length of time, nor the other way round."""
+    text = normalize_text(text)
+    found = set()
+    for match in QUANTITY_PATTERN.finditer(text):
+        quantity = _quantity(match)
+        if quantity.value >= 2 and not is_year(quantity):
+            found.add((quantity.value, bool(_TIME_SPAN.match(text, match.end()))))
+    return found
+
+
+def is_distinctive(quantity: Quantity) -> bool:
+    """Whether the number is unlikely to recur by chance: a year, a fraction ("$244.8
+    billion", "1.9%") or 10,000 and up; small whole numbers ("4 leaders", "33%") are not."""
+    return is_year(quantity) or "." in quantity.text or quantity.value >= 10_000
+
+
+def is_year(quantity: Quantity) -> bool:
+    """Whether the number reads as a year: a whole number from 1900 to 2100 without a unit."""
+    value = quantity.value
+    return quantity.unit is None and value.is_integer() and 1900 <= value <= 2100
+
+
 def quantities_only(text: str) -> list[Quantity]:
     """The quantities of a text written as numbers only ("33%", "$210m", "2025-09-03"), else []
     (for "6 years" or "September 2", whose words carry meaning numbers do not)."""

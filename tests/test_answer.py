@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from rag import prompts
-from rag.answer import FOLLOW_UP_SENTENCES, Answerer, absolute_dates, newest_date
+from rag.answer import FOLLOW_UP_SENTENCES, Answerer, Token, absolute_dates, newest_date
 from rag.chat import Generation
 from rag.chunk import Chunk
 from rag.cite import Citation
@@ -90,14 +90,16 @@ PASSAGE = "Kim Jong Un arrived in Beijing on Tuesday. He travelled by armoured t
 SOURCE = Chunk("a:0", "a", "Kim in Beijing", "2025-09-04", 0, 0, len(PASSAGE), PASSAGE)
 
 
-def answerer(draft: str, yes: float, similarity: float = 0.6) -> Answerer:
+def answerer(
+    draft: str, yes: float, similarity: float = 0.6, sources: tuple[Chunk, ...] = (SOURCE,)
+) -> Answerer:
     settings = Settings(model="scripted")  # no calibration ships for it: confidence = P(yes)
-    hit = Hit(SOURCE, 1, 0.03, similarity)
+    hits = [Hit(source, rank, 0.03, similarity) for rank, source in enumerate(sources, 1)]
     return Answerer(
         settings,
         store=OneChunkStore(settings),  # type: ignore[arg-type]
         model=ScriptedModel(draft, yes),
-        retriever=SimpleNamespace(retrieve=lambda query: [hit]),  # type: ignore[arg-type]
+        retriever=SimpleNamespace(retrieve=lambda query: hits),  # type: ignore[arg-type]
     )
 
 
@@ -108,6 +110,33 @@ def test_a_verified_answer_the_judge_believes_is_given_with_its_confidence() -> 
     assert answer.confidence == 0.9 and answer.signals["judge"] == 0.9
     assert answer.as_of == "2025-09-04"
     assert [(r.text, r.value) for r in answer.resolved_dates] == [("Tuesday", "2 September 2025")]
+
+
+def test_another_article_giving_another_figure_is_said_and_cited_in_the_answer() -> None:
+    ours = "Twenty-four foreign leaders attended the parade in Beijing."
+    theirs = "Kim attended the parade in Beijing alongside 26 foreign leaders."
+    sources = (
+        Chunk("a:0", "a", "Guest list", "2025-09-05", 0, 0, len(ours), ours),
+        Chunk("b:0", "b", "Kim in Beijing", "2025-09-04", 0, 0, len(theirs), theirs),
+    )
+    scripted = answerer("Twenty-four [1].", yes=0.9, sources=sources)
+    question = "How many foreign leaders attended the parade in Beijing?"
+    events = list(scripted.stream(question))
+    answer = events[-1]
+    assert answer.text == (
+        "Twenty-four [1]. The sources differ: [1] (2025-09-05) gives twenty-four, "
+        "[2] (2025-09-04) gives 26."
+    )
+    assert "".join(e.text for e in events if isinstance(e, Token)) == answer.text
+    assert [(c.marker, c.chunk.doc_id, c.quote) for c in answer.citations] == [
+        (1, "a", ours),
+        (2, "b", theirs),
+    ]
+    (conflict,) = answer.conflicts
+    assert (conflict.stated, conflict.other_value) == ("twenty-four", "26")
+    # declined, the answer says nothing of either figure
+    declined = answerer("Twenty-four [1].", yes=0.2, sources=sources).ask(question)
+    assert declined.abstained and declined.conflicts == [] and "differ" not in declined.text
 
 
 def test_low_confidence_abstains_and_quotes_the_closest_sentence() -> None:

@@ -467,3 +467,43 @@ def test_a_count_is_not_backed_by_a_rank(draft: str, kept: bool) -> None:
 def test_an_age_is_backed_only_by_an_age(draft: str, passage: str, kept: bool) -> None:
     source = _article_chunk(0, passage)
     assert bool(check(draft, [source], NOT_FOUND, "How old is Kim Ju Ae?").claims) is kept
+
+
+@pytest.mark.parametrize(
+    ("draft", "passage", "question", "kept"),
+    [
+        # a count is not backed by a length of time, nor a length of time by a count
+        ("Six times [1].", "It was his second trip abroad in six years.", "How often?", False),
+        ("Six trips [1].", "It was his sixth trip to China.", "How many trips?", True),
+        ("Five times [1].", "It was his fifth visit to China.", "How many visits?", True),
+        ("Six years [1].", "It was his second trip abroad in six years.", "How long?", True),
+        ("For 24 years [1].", "24 foreign leaders attended the parade.", "How long?", False),
+        ("A 10-day visit [1].", "Kim began a 10-day visit to Russia.", "How long?", True),
+        # the question's own numbers need no backing of their kind
+        ("In six years, two trips [1].", "He made two trips abroad.", "In six years?", True),
+    ],
+)
+def test_a_count_and_a_length_of_time_back_only_their_own_kind(
+    draft: str, passage: str, question: str, kept: bool
+) -> None:
+    source = _article_chunk(0, passage)
+    assert bool(check(draft, [source], NOT_FOUND, question).claims) is kept
+
+
+def test_words_repeated_from_the_question_do_not_count_against_the_answer() -> None:
+    passage = "Trade between China and Russia rose to a record $244.8 billion in 2024."
+    claim = "The most recent full-year figure is $244.8 billion."
+    question = "What is the most recent full-year figure for China–Russia trade?"
+    assert word_support(claim, passage) < 0.5  # "most recent full-year figure" is not there
+    assert word_support(claim, passage, question) == 1.0  # $244.8 billion is
+    # a claim made only of the question's words is held to all of them
+    assert word_support("The most recent figure [1].", passage, question) == 0.0
+
+
+def test_a_distinctive_number_is_backed_whatever_words_are_beside_it() -> None:
+    source = _article_chunk(0, "Trade between China and Russia rose to $244.8 billion in 2024.")
+    draft = "Trade reached $244.8 billion, which covers 2024 [1]."
+    assert check(draft, [source], NOT_FOUND, "Which year?").claims
+    # it must still be there, with its unit and scale
+    assert not check("Trade reached 244.8 tonnes [1].", [source], NOT_FOUND).claims
+    assert not check("Trade reached $244.8 million [1].", [source], NOT_FOUND).claims

@@ -1,4 +1,4 @@
-"""Sources that disagree with an answer on a number (rag.conflicts)."""
+"""Sources that disagree with an answer on a number, said in the answer (rag.conflicts)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ def source(doc_id: str, text: str, date: str = "2025-09-04") -> Chunk:
 AP = source("ap", "Leaders of 26 countries attended the parade in Beijing. Kim arrived on Tuesday.")
 WIRE = source("wire", "Leaders from 25 countries attended the parade in Beijing.", "2025-09-05")
 TRADE = source("trade", "Exports grew 33% to $1.05 billion in the first half of 2025.")
+PARADE = "How many countries' leaders attended the parade in Beijing?"
 
 
 def cite(chunk: Chunk, quote: str, marker: int = 1) -> Citation:
@@ -23,10 +24,8 @@ def cite(chunk: Chunk, quote: str, marker: int = 1) -> Citation:
 
 def test_another_article_giving_another_count_is_a_conflict() -> None:
     quote = "Leaders of 26 countries attended the parade in Beijing."
-    found = conflicts.find(
-        "Leaders of 26 countries attended the parade [1].", [cite(AP, quote)], [AP, WIRE, TRADE]
-    )
-    (conflict,) = found
+    text = "Leaders of 26 countries attended the parade [1]."
+    (conflict,) = conflicts.find(text, [cite(AP, quote)], [AP, WIRE, TRADE], PARADE)
     assert (conflict.stated, conflict.other.doc_id, conflict.other_value) == ("26", "wire", "25")
     assert conflict.other_quote == "Leaders from 25 countries attended the parade in Beijing."
     assert conflict.cited.chunk.doc_id == "ap"
@@ -36,23 +35,55 @@ def test_agreeing_unrelated_or_same_article_numbers_are_no_conflict() -> None:
     quote = "Leaders of 26 countries attended the parade in Beijing."
     agreeing = source("wire", "Leaders from 26 countries attended the parade in Beijing.")
     text = "Leaders of 26 countries attended the parade [1]."
-    assert conflicts.find(text, [cite(AP, quote)], [AP, agreeing, TRADE]) == []
+    assert conflicts.find(text, [cite(AP, quote)], [AP, agreeing, TRADE], PARADE) == []
     # the cited article itself is never a conflicting source
-    assert conflicts.find(text, [cite(AP, quote)], [AP]) == []
+    assert conflicts.find(text, [cite(AP, quote)], [AP], PARADE) == []
     # a sentence without markers cites nothing to compare
-    assert conflicts.find("Leaders of 26 countries attended.", [], [AP, WIRE]) == []
+    assert conflicts.find("Leaders of 26 countries attended.", [], [AP, WIRE], PARADE) == []
 
 
 def test_a_different_number_on_another_topic_is_no_conflict() -> None:
     quote = "Exports grew 33% to $1.05 billion in the first half of 2025."
     other = source("wire", "Imports grew 20% to $210 million in the first half of 2025.")
     text = "Exports grew 33% in the first half of 2025 [1]."
-    # 20% sits beside "grew" with the same unit, but imports are another topic: the sentence
-    # holds 3 of the claim's 4 content words, under the overlap a conflict needs
-    assert conflicts.find(text, [cite(TRADE, quote)], [TRADE, other]) == []
+    question = "By how much did exports grow in the first half of 2025?"
+    # 20% is a share as 33% is, but of imports: the sentence lacks the question's "exports"
+    assert conflicts.find(text, [cite(TRADE, quote)], [TRADE, other], question) == []
     same_topic = source("wire", "Exports grew 30% in the first half of 2025, customs said.")
-    (conflict,) = conflicts.find(text, [cite(TRADE, quote)], [TRADE, same_topic])
+    (conflict,) = conflicts.find(text, [cite(TRADE, quote)], [TRADE, same_topic], question)
     assert (conflict.stated, conflict.other_value) == ("33%", "30%")
+
+
+def test_an_amount_on_the_topic_of_the_sentence_before_it_is_a_conflict() -> None:
+    cited = source("customs", "Trade between China and North Korea rose to $2.3 billion in 2023.")
+    other = source(
+        "seed",
+        "China's exports to North Korea grew 33% in the first half of 2025. "
+        "The bilateral trade climbed to around $2.2 billion at the end of 2023.",
+    )
+    question = "What was the value of China–North Korea trade in 2023?"
+    (conflict,) = conflicts.find("$2.3 billion [1].", [cite(cited, cited.text)], [other], question)
+    assert (conflict.stated, conflict.other_value) == ("$2.3 billion", "$2.2 billion")
+    assert conflict.other_quote.startswith("The bilateral trade climbed")
+
+
+def test_another_year_or_another_place_is_no_conflict() -> None:
+    cited = source("customs", "Trade between China and North Korea rose to $2.3 billion in 2023.")
+    earlier = source("old", "Trade between China and North Korea rose to $2.8 billion in 2019.")
+    question = "What was the value of China–North Korea trade in 2023?"
+    assert conflicts.find("$2.3 billion [1].", [cite(cited, cited.text)], [earlier], question) == []
+    moscow = source("moscow", "Twenty-seven foreign leaders attended the parade, the Kremlin said.")
+    beijing = source("beijing", "Twenty-four foreign leaders attended the parade in Beijing.")
+    question = "How many foreign leaders attended Moscow's parade?"
+    quote = cite(moscow, moscow.text)
+    assert conflicts.find("Twenty-seven [1].", [quote], [beijing], question) == []
+
+
+def test_a_rank_is_no_conflict_for_a_count() -> None:
+    cited = source("a", "Kim has made five trips to China, officials said.")
+    other = source("b", "It was Kim's third trip to China, officials said.")
+    question = "How many trips to China has Kim made?"
+    assert conflicts.find("Five trips [1].", [cite(cited, cited.text)], [other], question) == []
 
 
 SEED = source(
@@ -69,7 +100,7 @@ OTHER = source(
 QUESTION = "How many foreign leaders attended the Beijing military parade?"
 
 
-def test_a_terse_answer_in_words_takes_its_topic_from_the_question_and_its_quote() -> None:
+def test_a_terse_answer_in_words_takes_its_words_from_its_quote() -> None:
     quote = "Twenty-four foreign leaders attended Wednesday's military parade in Beijing."
     (conflict,) = conflicts.find("Twenty-four [1].", [cite(OTHER, quote)], [OTHER, SEED], QUESTION)
     assert (conflict.stated, conflict.other.doc_id, conflict.other_value) == (
@@ -98,3 +129,19 @@ def test_without_a_topic_no_conflict_is_claimed() -> None:
     quote = "Twenty-four foreign leaders attended Wednesday's military parade in Beijing."
     assert conflicts.find("Twenty-four [1].", [cite(OTHER, quote)], [SEED]) == []
     assert conflicts.find("Twenty-four [1].", [cite(OTHER, quote)], [SEED], "How many?") == []
+
+
+def test_the_answer_gives_each_figure_with_its_marker_and_date() -> None:
+    quote = "Twenty-four foreign leaders attended Wednesday's military parade in Beijing."
+    citations = [cite(OTHER, quote)]
+    found = conflicts.find("Twenty-four [1].", citations, [OTHER, SEED], QUESTION)
+    text, cited = conflicts.cite_others("Twenty-four [1].", citations, found)
+    assert text == (
+        "Twenty-four [1]. The sources differ: [1] (2025-09-05) gives twenty-four, "
+        "[2] (2025-09-04) gives 26."
+    )
+    assert [(c.marker, c.chunk.doc_id) for c in cited] == [(1, "other"), (2, "seed")]
+    assert SEED.text[cited[1].quote_start : cited[1].quote_end] == cited[1].quote == SEED.text
+    # nothing found, nothing said
+    unchanged = ("Twenty-four [1].", citations)
+    assert conflicts.cite_others("Twenty-four [1].", citations, []) == unchanged

@@ -161,3 +161,31 @@ def test_missing_claims(text: str, sources: list[str], missing: list[str]) -> No
 def test_is_ordinal(text: str, ordinal: bool) -> None:
     (quantity,) = facts.extract_quantities(text)
     assert facts.is_ordinal(quantity) is ordinal
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("his second trip abroad in six years", {(2, False), (6, True)}),
+        ("six times", {(6, False)}),
+        ("a 10-day visit", {(10, True)}),
+        ("the 12-year-old came", {(12, False)}),  # an age is no length of time
+        ("six years old", {(6, False)}),
+        ("26 leaders in 2025", {(26, False)}),  # a year is neither
+        ("one of them", set()),
+    ],
+)
+def test_spans_and_counts(text: str, expected: set[tuple[float, bool]]) -> None:
+    assert facts.spans_and_counts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "distinctive"),
+    [
+        *[("2024", True), ("$244.8 billion", True), ("1.9%", True), ("12,000", True)],
+        *[("4", False), ("33%", False), ("$210", False), ("fourth", False)],
+    ],
+)
+def test_is_distinctive(text: str, distinctive: bool) -> None:
+    (quantity,) = facts.extract_quantities(text)
+    assert facts.is_distinctive(quantity) is distinctive
