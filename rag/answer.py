@@ -43,7 +43,7 @@ FOLLOW_UP_SENTENCES = 2  # new evidence sentences a follow-up adds to the previo
 class Plan:
     hits: list[Hit]  # retrieved for the question's query
     relevant: list[Hit]  # those close enough to the query to be read
-    unknown: list[str]  # names of the question no relevant passage mentions
+    unknown: list[str]  # names and ranks of the question no relevant passage states
     draft: Draft  # the sources the model reads, not yet written
     retrieve_ms: float  # of the planning time, the search for this question's query
 
@@ -148,8 +148,9 @@ class Answerer:
         hits = self.retriever.retrieve(query)
         retrieve_ms = elapsed_ms(started)
         relevant = [h for h in hits if h.similarity >= MIN_SIMILARITY]
-        # a question about someone no passage mentions is declined without a draft
-        unknown = premise.unknown_names(query, [h.chunk for h in relevant])
+        # a question about someone (or a "seventh meeting") no passage mentions is declined
+        # without a draft
+        unknown = premise.unknown(query, [h.chunk for h in relevant])
         carried: list[Chunk] = []
         earlier = (
             condense.previous_turn(history) if condense.refers_back(question, history) else None

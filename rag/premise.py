@@ -9,6 +9,9 @@ given, and the citation check cannot catch that, since the name comes from the q
 Lenient on purpose: one shared word is enough ("Kim Jong-un" is known from "Kim Jong Un"),
 so only names wholly absent are reported; months, weekdays and words with digits ("H1",
 "June") are dates, not names.
+`unknown` adds the ranks the question takes for granted ("their seventh meeting"): an ordinal
+from "second" up, with a word beside it, that no sentence of the passages states as a rank
+with that word ("sixth meeting" or "seventh visit" do not make a seventh meeting).
 Knows nothing about models, retrieval or the UI: strings and `Chunk`s.
 """
 
@@ -18,10 +21,34 @@ import calendar
 from collections.abc import Sequence
 
 from rag.chunk import Chunk
-from rag.facts import capitalised_names
-from rag.text import MONTHS, tokenize
+from rag.facts import capitalised_names, extract_quantities, is_ordinal, quantities_in_context
+from rag.text import MONTHS, normalize_text, sentence_spans, tokenize
 
 _NOT_NAMES = frozenset(MONTHS) | frozenset(calendar.day_name[d].lower() for d in range(7))
+
+
+def unknown(question: str, passages: Sequence[Chunk]) -> list[str]:
+    """The names and the ranks of the question that the passages never state."""
+    return [*unknown_names(question, passages), *unknown_ranks(question, passages)]
+
+
+def unknown_ranks(question: str, passages: Sequence[Chunk]) -> list[str]:
+    """The question's ranks ("a seventh meeting") no sentence of the passages states as a rank
+    beside one of the same words."""
+    if not passages:
+        return []
+    sentences = [normalize_text(c.text[a:b]) for c in passages for a, b in sentence_spans(c.text)]
+    missing = []
+    for rank, words in quantities_in_context(question, words_too=True):
+        if not is_ordinal(rank) or rank.value < 2 or not words:
+            continue
+        if not any(_ranks(s, rank.value) and set(words) & set(tokenize(s)) for s in sentences):
+            missing.append(f"a {rank.text} {words[-1]}")
+    return missing
+
+
+def _ranks(sentence: str, value: float) -> bool:
+    return any(is_ordinal(q) and q.value == value for q in extract_quantities(sentence))
 
 
 def unknown_names(question: str, passages: Sequence[Chunk]) -> list[str]:

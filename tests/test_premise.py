@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.chunk import Chunk
-from rag.premise import unknown_names
+from rag.premise import unknown, unknown_names
 
 TEXT = (
     "Kim Jong Un arrived in Beijing on Tuesday with his daughter. Russian President Vladimir "
@@ -34,3 +34,26 @@ def test_names_no_passage_mentions(question: str, unknown: list[str]) -> None:
 
 def test_without_passages_nothing_is_reported() -> None:
     assert unknown_names("What did Macron say?", []) == []
+
+
+RANKS = (
+    "Kim held his sixth meeting with Xi since 2018. It was his fifth trip to China, and the "
+    "parade marked the 80th anniversary of the war's end. Kim Jong Il made his seventh visit."
+)
+RANKED = [Chunk("b:0", "b", "Kim and Xi", "2025-09-04", 0, 0, len(RANKS), RANKS)]
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("What did Xi and Kim agree on at their seventh meeting?", ["a seventh meeting"]),
+        ("What did Xi and Kim agree on at their sixth meeting?", []),
+        ("Why did Kim make a fifth trip to China?", []),
+        ("What did the parade for the 80th anniversary show?", []),
+        ("What did the parade for the 70th anniversary show?", ["a 70th anniversary"]),
+        ("Who came on his first trip?", []),  # "first" is too common to be a premise
+        ("How many foreign leaders came, two or three?", []),  # counts, not ranks
+    ],
+)
+def test_a_rank_the_passages_never_state_is_unknown(question: str, missing: list[str]) -> None:
+    assert unknown(question, RANKED) == missing
