@@ -2,10 +2,12 @@
 follow.
 
 `refers_back` is a cheap test (pronouns, "there", "then", questions with one content word at
-most, such as "What was the date?"). A question that refers back is searched together with
-the previous user question (`standalone`), and its answer is drafted over the previous
-answer's sources first (rag.answer): no model call rewrites it, and the model resumes from the
-previous prompt's cached state instead of reading its sources again.
+most, such as "What was the date?", or naming nothing, such as "Who was the guest of
+honour?": in a conversation, "the guest" is the one of the story being discussed). A
+question that refers back is searched together with the previous user question
+(`standalone`), and its answer is drafted over the previous answer's sources first
+(rag.answer): no model call rewrites it, and the model resumes from the previous prompt's
+cached state instead of reading its sources again.
 Knows nothing about retrieval, models or Chroma.
 """
 
@@ -15,6 +17,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rag.facts import capitalised_names
 from rag.text import tokenize
 
 if TYPE_CHECKING:
@@ -32,7 +35,9 @@ def refers_back(question: str, history: Sequence[Message]) -> bool:
     """Whether the question leans on the conversation before it."""
     if not history:
         return False
-    return bool(_REFERRING.search(question)) or len(tokenize(question)) <= 1
+    if _REFERRING.search(question) or len(tokenize(question)) <= 1:
+        return True
+    return not capitalised_names(question) and not any(ch.isdigit() for ch in question)
 
 
 def previous_turn(history: Sequence[Message]) -> tuple[str, list[Message]] | None:

@@ -28,7 +28,10 @@ HISTORY = [
         ("And Putin?", True),
         ("Why?", True),
         ("What was the date?", True),
+        ("Who was the guest of honour?", True),  # names nothing: the story's guest
+        ("At what time of day?", True),
         ("Who is Xi Jinping?", False),
+        ("How many foreign leaders attended in 2025?", False),  # a year sets its own scene
         ("How much did China's exports to North Korea grow in 2025?", False),
         ("Who attended the military parade in Beijing?", False),
         ("When did Kim Jong Un's train leave Beijing Railway Station?", False),
