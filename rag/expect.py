@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from rag.facts import capitalised_names, extract_quantities
-from rag.text import MONTHS, strip_citation_markers
+from rag.text import MONTHS, STOP_WORDS, strip_citation_markers
 
 _KINDS = (
     ("duration", r"\bhow long\b"),
@@ -47,5 +47,12 @@ def holds_kind(answer: str, kind: str | None) -> bool:
     if kind == "time":
         return bool(_TIME_WORDS.search(text))
     if kind == "name":
-        return bool(capitalised_names(text)) or bool(re.search(r"\b[A-Z][a-z]+", text[1:]))
+        capitalised_later = bool(re.search(r"\b[A-Z][a-z]+", text[1:]))
+        return _opens_with_name(text) or bool(capitalised_names(text)) or capitalised_later
     return True
+
+
+def _opens_with_name(text: str) -> bool:
+    """ "Yonhap [1]." opens with a name; "His daughter." and "Three [1]." do not."""
+    first = re.match(r"\s*([A-Z][\w'’-]*)", text)
+    return bool(first) and first[1].lower() not in STOP_WORDS and not extract_quantities(first[1])

@@ -43,6 +43,9 @@ def test_expected_kind(question: str, kind: str | None) -> None:
         ("The bond was forged in the 1950s [1].", "time", True),
         ("His daughter Kim Ju Ae [1].", "name", True),
         ("his daughter.", "name", False),
+        ("Yonhap [1].", "name", True),  # a one-word name opening the answer
+        ("His daughter.", "name", False),
+        ("Three [1].", "name", False),
         ("Anything at all.", None, True),
     ],
 )
