@@ -337,3 +337,13 @@ RUN = [
 )
 def test_determinism(other: list[dict[str, Any]], share: float | None) -> None:
     assert determinism(RUN, other) == share
+
+
+def test_a_cited_articles_date_and_title_back_the_answer_that_states_them() -> None:
+    dated = citation(2, "d1:1") | {"date": "2025-09-04", "title": "Wire Daily"}
+    answer = "Exports grew 33% [1]. The sources differ: [2] (2025-09-04, Wire Daily) gives 33%."
+    cited = prediction(answer=answer, citations=[citation(1, "d1:0"), dated])
+    score = score_question(question(), cited, PASSAGES)
+    assert score["supported"] == 1 and score["unsupported_tokens"] == []
+    undated = prediction(answer=answer, citations=[citation(1, "d1:0"), citation(2, "d1:1")])
+    assert score_question(question(), undated, PASSAGES)["supported"] == 0

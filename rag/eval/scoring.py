@@ -181,15 +181,21 @@ def _citation_scores(prediction: Mapping[str, Any], gold: Sequence[str]) -> Scor
 
 
 def _support_scores(prediction: Mapping[str, Any], passages: Mapping[str, str] | None) -> Score:
-    """Whether the cited passages hold every number and name of the answer, and the ones that no
-    retrieved passage holds (rag.eval.matcher); None without passages."""
+    """Whether the cited passages (with their articles' titles and dates) hold every number and
+    name of the answer, and the ones that no retrieved passage holds (rag.eval.matcher); None
+    without passages."""
     if passages is None:
         return dict.fromkeys(("supported", "unsupported_tokens", "unsupported_count"))
     answer = prediction.get("answer") or ""
-    cited = [citation["chunk_id"] for citation in prediction.get("citations") or []]
-    invented = matcher.unbacked(answer, _texts(passages, _retrieved_chunks(prediction)))
+    citations = prediction.get("citations") or []
+    cited = [citation["chunk_id"] for citation in citations]
+    # a citation's title and date are its article's, and an answer may state them ("[2]
+    # (2025-09-04) gives 26")
+    headings = [f"{c.get('title') or ''}\n{c.get('date') or ''}" for c in citations]
+    retrieved = _texts(passages, _retrieved_chunks(prediction)) + headings
+    invented = matcher.unbacked(answer, retrieved)
     return {
-        "supported": int(not matcher.unbacked(answer, _texts(passages, cited))),
+        "supported": int(not matcher.unbacked(answer, _texts(passages, cited) + headings)),
         "unsupported_tokens": invented,
         "unsupported_count": len(invented),
     }
