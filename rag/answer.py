@@ -152,9 +152,12 @@ class Answerer:
         # without a draft
         unknown = premise.unknown(query, [h.chunk for h in relevant])
         carried: list[Chunk] = []
+        asked = question  # as the model reads it: a follow-up with the exchange it follows
         earlier = (
             condense.previous_turn(history) if condense.refers_back(question, history) else None
         )
+        if earlier is not None and (exchange := condense.previous_exchange(history)):
+            asked = prompts.follow_up(question, *exchange)
         if earlier is not None and turns > 0 and not unknown:
             before, before_history = earlier
             carried = self.plan(" ".join(before.split()), before_history, turns - 1).draft.sources
@@ -162,7 +165,7 @@ class Answerer:
         chosen = [] if unknown else evidence.select(query, relevant, self.store.embedder, sentences)
         if carried:
             chosen = evidence.new_to(carried, chosen)[:FOLLOW_UP_SENTENCES]
-        draft = self.drafter().plan(question, chosen, carried)
+        draft = self.drafter().plan(asked, chosen, carried)
         return Plan(hits, relevant, unknown, draft, retrieve_ms)
 
     def drafter(self) -> Drafter:
@@ -218,7 +221,10 @@ class Answerer:
         decider = Decider(
             self.store.embedder, self.model, self.calibration, self.settings.min_confidence
         )
-        decision = decider.decide(query, kind, draft.sources, checked, relevant, unknown, question)
+        # the judge reads the question as the model did: a follow-up with its exchange
+        decision = decider.decide(
+            query, kind, draft.sources, checked, relevant, unknown, draft.question
+        )
         differ = (
             []
             if decision.abstained

@@ -37,6 +37,7 @@ from rag.text import (
     normalize_text,
     sentence_spans,
     strip_citation_markers,
+    tidy,
     tokenize,
 )
 
@@ -222,7 +223,7 @@ def _parts_supporters(
     pieces = _INNER_MARKERS.split(sentence)
     if len(pieces) >= 3:  # text, markers, text, ...
         parts = [
-            (_tidy(strip_citation_markers(text)), citation_markers(marks))
+            (tidy(strip_citation_markers(text)), citation_markers(marks))
             for text, marks in zip(pieces[::2], [*pieces[1::2], pieces[-1]], strict=True)
         ]
     else:
@@ -254,7 +255,7 @@ def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = 
     removed: list[str] = []
     for start, end in spans:
         sentence = draft[start:end]
-        claim = _tidy(strip_citation_markers(sentence))
+        claim = tidy(strip_citation_markers(sentence))
         if not claim:
             continue
         supporters = _supporters(claim, citation_markers(sentence), sources, question)
@@ -296,11 +297,6 @@ def cited_sentences(
         )
         for start, end in sentence_spans(text)
     ]
-
-
-def _tidy(text: str) -> str:
-    """Single spaces, none before punctuation (left behind by removed markers)."""
-    return re.sub(r"\s+([.,;:!?])", r"\1", " ".join(text.split()))
 
 
 def _with_markers(claim: str, marks: str) -> str:

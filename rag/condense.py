@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rag.facts import capitalised_names
-from rag.text import tokenize
+from rag.text import strip_citation_markers, tidy, tokenize
 
 if TYPE_CHECKING:
     from rag.chat import Message
@@ -29,6 +29,7 @@ _REFERRING = re.compile(
     re.IGNORECASE,
 )
 MAX_TURN_CHARS = 400  # the previous question is cut to this many characters in a query
+MAX_ANSWER_CHARS = 300  # the previous answer is cut to this many characters in a prompt
 
 
 def refers_back(question: str, history: Sequence[Message]) -> bool:
@@ -56,3 +57,15 @@ def standalone(question: str, history: Sequence[Message]) -> str:
         return question
     before = " ".join(standalone(*earlier).split())
     return f"{before[-MAX_TURN_CHARS:]} {question}".strip()
+
+
+def previous_exchange(history: Sequence[Message]) -> tuple[str, str] | None:
+    """The last user question of the history and the reply that followed it ("" when none),
+    citation markers removed and cut to MAX_ANSWER_CHARS; None without a question."""
+    earlier = previous_turn(history)
+    if earlier is None:
+        return None
+    question, before = earlier
+    after = history[len(before) + 1 :]
+    reply = next((m["content"] for m in after if m.get("role") == "assistant"), "")
+    return question, tidy(strip_citation_markers(reply))[:MAX_ANSWER_CHARS]

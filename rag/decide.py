@@ -69,9 +69,9 @@ class Decider:
     ) -> Decision:
         """Answer or abstain; `kind` is what the question asks for (rag.expect), `unknown` the
         names of the question that no retrieved passage mentions (rag.premise), `question`
-        the question as asked when the query adds earlier ones to it (a follow-up): the judge
-        is asked about it alone, since passages answering an earlier question are not an
-        answer to this one."""
+        the question as the model read it (a follow-up with the exchange it follows, not the
+        query that adds the earlier question to it): the judge is asked about that, since
+        passages answering an earlier question are not an answer to this one."""
         if unknown:
             reason = f"no article found mentions {', '.join(unknown)}"
             evidence = self.closest_evidence(query, relevant)

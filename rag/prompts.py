@@ -153,6 +153,14 @@ def answer_messages(
     ]
 
 
+def follow_up(question: str, earlier: str, answer: str) -> str:
+    """A follow-up question with the exchange it follows ("What day was that?" after "How did
+    Kim leave Beijing?"), so that the model (and the judge) can tell what "that" is."""
+    return render(
+        "follow_up", question=question, earlier=" ".join(earlier.split()), answer=answer or "-"
+    )
+
+
 def judge_messages(question: str, passages: Sequence[str]) -> list[dict[str, str]]:
     """Ask whether the cited passages answer this question (yes/no). The draft is not shown:
     a judge that sees an answer tends to agree with it (measured on dev and smoke: AUC 0.80

@@ -111,6 +111,11 @@ def strip_citation_markers(text: str) -> str:
     return _MARKER_NUMBERS.sub("", text)
 
 
+def tidy(text: str) -> str:
+    """Single spaces, none before punctuation (left behind by removed markers)."""
+    return re.sub(r"\s+([.,;:!?])", r"\1", " ".join(text.split()))
+
+
 # ---------------------------------------------------------------------------------- tokens
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)

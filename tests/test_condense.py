@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from rag.condense import MAX_TURN_CHARS, previous_turn, refers_back, standalone
+from rag.condense import (
+    MAX_ANSWER_CHARS,
+    MAX_TURN_CHARS,
+    previous_exchange,
+    previous_turn,
+    refers_back,
+    standalone,
+)
 
 HISTORY = [
     {"role": "user", "content": "Who visited Beijing this week?"},
@@ -88,3 +95,15 @@ def test_the_earlier_questions_are_cut_from_their_start() -> None:
     query = standalone("And then?", long)
     assert query.endswith(" And then?")
     assert len(query) <= MAX_TURN_CHARS + len(" And then?")
+
+
+def test_previous_exchange_is_the_last_question_and_its_reply_without_markers() -> None:
+    assert previous_exchange(HISTORY) == (
+        "Who visited Beijing this week?",
+        "Kim Jong Un visited Beijing, where Xi Jinping hosted him.",
+    )
+    unanswered = [*HISTORY, {"role": "user", "content": "When?"}]
+    assert previous_exchange(unanswered) == ("When?", "")
+    long = [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "x" * 1000}]
+    assert previous_exchange(long) == ("Q?", "x" * MAX_ANSWER_CHARS)
+    assert previous_exchange([]) is None
