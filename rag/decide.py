@@ -95,8 +95,8 @@ class Decider:
 
         It abstains when it holds no answer of the kind the question asks for, or none of its
         cited passages is close to the question: it answers a neighbouring question. Otherwise
-        the model, shown only the cited passages, gives its P(yes) that they answer this
-        question (`judge`); the confidence made from the signals decides."""
+        the model, shown only the cited passages (each under its article's title and date),
+        gives its P(yes) that they answer this question (`judge`); the confidence made from the signals decides."""
         if not sources:
             return "no passage is close to the question", {}
         if checked.abstained:
@@ -108,7 +108,12 @@ class Decider:
             return f"the answer holds no {kind}", signals
         if signals["relevance"] < MIN_ANSWER_RELEVANCE:
             return "the cited passages are far from the question", signals
-        messages = prompts.judge_messages(question or query, passages)
+        # each quote under its article's title and date: "the two countries" of a sentence
+        # are named there
+        dated = [
+            f"{c.chunk.title} ({c.chunk.date or 'undated'}): {c.quote}" for c in checked.citations
+        ]
+        messages = prompts.judge_messages(question or query, dated)
         signals["judge"] = round(self.model.yes_probability(messages), 4)
         return "", signals
 

@@ -210,6 +210,13 @@ class RecordingModel(ScriptedModel):
 JUDGE_ASKS = "Do the passages contain the answer to this exact question? Reply yes or no."
 
 
+def test_the_judge_reads_each_cited_quote_under_its_article_title_and_date() -> None:
+    scripted = answerer("Kim arrived in Beijing on Tuesday [1].", yes=0.9)
+    model = scripted._model = RecordingModel("Kim arrived in Beijing on Tuesday [1].", 0.9)
+    scripted.ask("When did Kim arrive?")
+    assert "Kim in Beijing (2025-09-04): Kim Jong Un arrived in Beijing on Tuesday." in model.judged
+
+
 def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None:
     """No model call rewrites a follow-up: it is searched after the previous question, and its
     prompt begins with the previous prompt's sources (the model resumes from that cached
