@@ -141,7 +141,7 @@ def test_another_article_giving_another_figure_is_said_and_cited_in_the_answer()
 
 def test_low_confidence_abstains_and_quotes_the_closest_sentence() -> None:
     answer = answerer("Kim arrived in Beijing on Tuesday [1].", yes=0.2).ask("When did Kim arrive?")
-    assert answer.abstained and answer.abstain_reason == "confidence 0.20 is below 0.50"
+    assert answer.abstained and answer.abstain_reason == "confidence 0.20 is below 0.60"
     assert answer.confidence == 0.2  # still reported: it is why the answer abstained
     assert answer.candidate == "Kim arrived in Beijing on Tuesday [1]."
     (closest,) = answer.citations
