@@ -221,10 +221,7 @@ class Answerer:
         decider = Decider(
             self.store.embedder, self.model, self.calibration, self.settings.min_confidence
         )
-        # the judge reads the question as the model did: a follow-up with its exchange
-        decision = decider.decide(
-            query, kind, draft.sources, checked, relevant, unknown, draft.question
-        )
+        decision = decider.decide(query, kind, draft.sources, checked, relevant, unknown, question)
         differ = (
             []
             if decision.abstained

@@ -155,7 +155,7 @@ def answer_messages(
 
 def follow_up(question: str, earlier: str, answer: str) -> str:
     """A follow-up question with the exchange it follows ("What day was that?" after "How did
-    Kim leave Beijing?"), so that the model (and the judge) can tell what "that" is."""
+    Kim leave Beijing?"), so that the model can tell what "that" is."""
     return render(
         "follow_up", question=question, earlier=" ".join(earlier.split()), answer=answer or "-"
     )

@@ -251,11 +251,12 @@ def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None
     before, after = (prompt[-1]["content"] for prompt in model.prompts)
     assert after.startswith(before.split("\n\nQuestion:")[0])
     assert after.count("\n[") == before.count("\n[") + FOLLOW_UP_SENTENCES
-    # the model and the judge read the follow-up with the exchange it follows, so that they
-    # can tell who "she" is
+    # the model reads the follow-up with the exchange it follows, so that it can tell who
+    # "she" is; the judge is asked about the follow-up alone: passages that answer the
+    # earlier question are no answer to this one
     follows = (
         "Question: What did she do?\n(This follows the question “Who came with Kim?”, "
         "answered “Kim Ju Ae arrived on day 1 of the visit.”)"
     )
     assert after.endswith(follows)
-    assert model.judged.endswith(f"{follows}\n\n{JUDGE_ASKS}")
+    assert model.judged.endswith("Question: What did she do?\n\n" + JUDGE_ASKS)
