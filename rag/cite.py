@@ -94,15 +94,18 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
     """Offsets in chunk.text of the passage that backs the claim best, or None.
 
     Names and numbers the claim repeats from `given` (the question) need no backing: the user
-    supplied them. The claim's other words still must be in the passage. A name may also be
-    the long form of one in the passage: "Kim Jong Un" is backed by a passage saying "Kim"
-    when the rest of the same `article` (its other passages in the prompt) names him in full.
+    supplied them; nor those of the article's title and date, which the model reads with the
+    passage ("May 9, 2025" from "Friday, May 9" in an article of 2025-05-09). The claim's
+    other words still must be in the passage. A name may also be the long form of one in the
+    passage: "Kim Jong Un" is backed by a passage saying "Kim" when the rest of the same
+    `article` (its other passages in the prompt) names him in full.
 
     Numbers must sit beside the claim's words: "4 leaders" is not backed by "26 leaders" in
     one sentence and "fourth summit" in another."""
     spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
     windows = spans + [(a[0], b[1]) for a, b in pairwise(spans)]
     ages = _ages(strip_citation_markers(claim))
+    heading = f"{chunk.title}\n{chunk.date or ''}"  # the model reads them with the passage
     # a count or a length of time the claim states beyond those the question gave
     timed = spans_and_counts(strip_citation_markers(claim)) - spans_and_counts(given)
     best: tuple[float, int, int, int] | None = None
@@ -110,7 +113,7 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
         passage = chunk.text[start:end]
         missing = [
             m
-            for m in missing_claims(claim, [passage])
+            for m in missing_claims(claim, [passage, heading])
             if not contains_phrase(given, m) and not _long_form(m, claim, passage, article)
         ]
         aged = not ages or ages <= _ages(passage)  # an age is backed only by an age

@@ -200,8 +200,11 @@ def quantities_only(text: str) -> list[Quantity]:
 
 
 def same_quantity(a: Quantity, b: Quantity, rel_tol: float = QUANTITY_REL_TOL) -> bool:
-    """Equal values within rel_tol, and units that agree or that one side leaves unsaid."""
+    """Equal values within rel_tol (exactly equal for whole numbers under 10,000, such as
+    years: 2024 is not 2025), and units that agree or that one side leaves unsaid."""
     units_agree = a.unit is None or b.unit is None or a.unit == b.unit
+    if all(q.value.is_integer() and q.value < 10_000 for q in (a, b)):
+        return units_agree and a.value == b.value
     return units_agree and math.isclose(a.value, b.value, rel_tol=rel_tol)
 
 

@@ -507,3 +507,12 @@ def test_a_distinctive_number_is_backed_whatever_words_are_beside_it() -> None:
     # it must still be there, with its unit and scale
     assert not check("Trade reached 244.8 tonnes [1].", [source], NOT_FOUND).claims
     assert not check("Trade reached $244.8 million [1].", [source], NOT_FOUND).claims
+
+
+def test_the_articles_title_and_date_back_names_and_years() -> None:
+    text = "Xi watched the parade on Red Square on Friday, May 9."
+    source = Chunk("m:0", "m", "Putin hosts Xi in Moscow", "2025-05-09", 0, 0, len(text), text)
+    assert check("Xi watched the parade on May 9, 2025 [1].", [source], NOT_FOUND).claims
+    assert check("Xi watched the parade in Moscow [1].", [source], NOT_FOUND).claims
+    assert not check("Xi watched the parade on May 9, 2024 [1].", [source], NOT_FOUND).claims
+    assert not check("Xi watched the parade in Beijing [1].", [source], NOT_FOUND).claims

@@ -87,6 +87,8 @@ def test_quantities_only(text: str, count: int) -> None:
         ("5 million", "5 billion", False),
         ("33%", "$33", False),
         ("0", "zero", True),
+        ("2024", "2025", False),  # years (whole numbers under 10,000) match exactly
+        ("1,000", "1,004", False),
     ],
 )
 def test_same_quantity(a: str, b: str, same: bool) -> None:
