@@ -10,7 +10,8 @@ with one `Answer`. Each stage is an object or function with its inputs injected:
 the store, model, retriever and calibration can be passed in (tests pass scripted ones).
 An abstention says why (`abstain_reason`) and quotes the closest sentence found as its only
 citation; a given answer carries its verified citations, its date (`as_of`), relative dates
-made absolute for "when" questions, and other articles that state other numbers.
+made absolute for "when" questions, and other articles that state other numbers; both are
+also said after the answer's sentences (`said_beside`), the other articles cited.
 Knows nothing about the CLI, the UI, the HTTP API or the evaluation.
 """
 
@@ -33,6 +34,7 @@ from rag.llm import get_model
 from rag.retrieve import Hit, Retriever
 from rag.reveal import Reveal
 from rag.store import Store
+from rag.text import normalize_text, tokenize
 
 MIN_SIMILARITY = 0.2  # below this cosine similarity to the question, no passage is relevant
 MAX_CARRIED_TURNS = 4  # a follow-up's sources are found again this many questions back at most
@@ -222,15 +224,13 @@ class Answerer:
             self.store.embedder, self.model, self.calibration, self.settings.min_confidence
         )
         decision = decider.decide(query, kind, draft.sources, checked, relevant, unknown, question)
-        differ = (
-            []
-            if decision.abstained
-            else conflicts.find(checked.text, checked.citations, [h.chunk for h in relevant], query)
-        )
-        if differ:  # said in the answer, with the other articles cited
-            text, citations = conflicts.cite_others(checked.text, checked.citations, differ)
-            yield Token(text[len(checked.text) :])
-            checked = dataclasses.replace(checked, text=text, citations=citations)
+        differ: list[conflicts.Conflict] = []
+        if not decision.abstained:
+            sources = [h.chunk for h in relevant]
+            differ = conflicts.find(checked.text, checked.citations, sources, query)
+            checked, added = said_beside(checked, differ, kind)
+            if added:
+                yield Token(added)
         timings["check"] = elapsed_ms(t)
         timings["total"] = elapsed_ms(started)
         yield assemble(
@@ -299,3 +299,29 @@ def absolute_dates(text: str, citations: Sequence[cite.Citation]) -> list[dates.
                 for r in dates.resolve_relative(text[start:end], published)
             ]
     return found
+
+
+def said_beside(
+    checked: cite.Checked, differ: Sequence[conflicts.Conflict], kind: str | None
+) -> tuple[cite.Checked, str]:
+    """The checked answer with what it says after its sentences, and that added text: the
+    sources that differ (`differ`, each figure with its marker and date, the other articles
+    cited) and, for a "when" answer, its relative dates made absolute."""
+    text, citations = conflicts.cite_others(checked.text, checked.citations, differ)
+    if kind == "time":
+        text += spelled_out(text, absolute_dates(text, citations))
+    added = text[len(checked.text) :]
+    return dataclasses.replace(checked, text=text, citations=citations), added
+
+
+def spelled_out(text: str, resolved: Sequence[dates.Resolved]) -> str:
+    """What follows a "when" answer: each relative date with its absolute date, once, unless
+    the answer already gives that day (" (Tuesday: 2 September 2025.)"); "" when none."""
+    said = set(tokenize(normalize_text(text)))
+    notes = []
+    for r in resolved:
+        words = tokenize(normalize_text(r.value))
+        day = {w for w in words if not (w.isdigit() and len(w) == 4)} or set(words)  # no year
+        if not day <= said:  # "On Thursday, September 4" gives it already
+            notes.append(prompts.render("resolved_date", text=r.text, value=r.value))
+    return "".join(f" {note}" for note in dict.fromkeys(notes))

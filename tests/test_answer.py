@@ -8,7 +8,14 @@ from types import SimpleNamespace
 import pytest
 
 from rag import prompts
-from rag.answer import FOLLOW_UP_SENTENCES, Answerer, Token, absolute_dates, newest_date
+from rag.answer import (
+    FOLLOW_UP_SENTENCES,
+    Answerer,
+    Token,
+    absolute_dates,
+    newest_date,
+    spelled_out,
+)
 from rag.chat import Generation
 from rag.chunk import Chunk
 from rag.cite import Citation
@@ -106,7 +113,7 @@ def answerer(
 def test_a_verified_answer_the_judge_believes_is_given_with_its_confidence() -> None:
     answer = answerer("Kim arrived in Beijing on Tuesday [1].", yes=0.9).ask("When did Kim arrive?")
     assert not answer.abstained and answer.abstain_reason == ""
-    assert answer.text == "Kim arrived in Beijing on Tuesday [1]."
+    assert answer.text == "Kim arrived in Beijing on Tuesday [1]. (Tuesday: 2 September 2025.)"
     assert answer.confidence == 0.9 and answer.signals["judge"] == 0.9
     assert answer.as_of == "2025-09-04"
     assert [(r.text, r.value) for r in answer.resolved_dates] == [("Tuesday", "2 September 2025")]
@@ -260,3 +267,16 @@ def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None
     )
     assert after.endswith(follows)
     assert model.judged.endswith("Question: What did she do?\n\n" + JUDGE_ASKS)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("On Tuesday [1].", " (Tuesday: 2 September 2025.)"),
+        ("On Tuesday, September 2 [1].", ""),  # the day is given already
+        ("On Tuesday [1], and again on Tuesday [1].", " (Tuesday: 2 September 2025.)"),  # once
+        ("In Beijing [1].", ""),
+    ],
+)
+def test_a_when_answer_gives_its_relative_dates_absolute(text: str, expected: str) -> None:
+    assert spelled_out(text, absolute_dates(text, [cited(1, "2025-09-04")])) == expected
