@@ -7,9 +7,10 @@ rag.calibrate) and the signals it came from, and, when it abstains, the sentence
 passages closest in meaning to the query, quoted as citation [1] ("the closest they come is").
 It abstains when the question names someone or something no retrieved passage mentions
 (rag.premise; then no draft is written), nothing relevant was found, the check declined the
-draft, the answer holds no answer of the kind the question asks for, none of its cited
-passages is close to the question (it answers a neighbouring question), or the confidence is
-below `min_confidence`.
+draft, the articles the answer cites never mention a name of the question (it answers from
+an article about something else), the answer holds no answer of the kind the question asks
+for, none of its cited passages is close to the question (it answers a neighbouring
+question), or the confidence is below `min_confidence`.
 Knows nothing about retrieval, prompting the draft, the CLI or the UI.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag import cite, expect, prompts
+from rag import cite, expect, premise, prompts
 from rag.calibrate import Calibration
 from rag.chat import ChatModel
 from rag.chunk import Chunk
@@ -77,6 +78,11 @@ class Decider:
             reason = f"no article found mentions {', '.join(unknown)}"
             evidence = self.closest_evidence(query, relevant)
             return Decision(reason, None, {}, evidence, tuple(unknown))
+        if absent := premise.unknown_names(question or query, cited_articles(checked, relevant)):
+            # it answers from an article about something else: "Three times [1]." for a
+            # question about Dalian, citing an article that never mentions Dalian
+            reason = f"no cited article mentions {', '.join(absent)}"
+            return Decision(reason, None, {}, self.closest_evidence(query, relevant))
         reason, signals = self.assess(query, kind, sources, checked, question or query)
         confidence = self.calibration.confidence(signals) if "judge" in signals else None
         if confidence is not None and confidence < self.min_confidence:
@@ -146,3 +152,12 @@ class Decider:
         scores = [similarity(query_vector, v) for v in vectors]
         chunk, (start, end) = spans[scores.index(max(scores))]
         return cite.Citation(1, chunk, chunk.text[start:end], start, end)
+
+
+def cited_articles(checked: cite.Checked, relevant: Sequence[Hit]) -> list[Chunk]:
+    """What the answer's cited articles say among the passages found: their quotes and every
+    relevant passage of the same articles (with their titles)."""
+    docs = {c.chunk.doc_id for c in checked.citations}
+    return [c.chunk for c in checked.citations] + [
+        h.chunk for h in relevant if h.chunk.doc_id in docs
+    ]

@@ -7,8 +7,8 @@ say about the parade?" over articles that never mention him) cannot be answered 
 a small model asked anyway tends to attribute another person's words to the name it was
 given, and the citation check cannot catch that, since the name comes from the question.
 Lenient on purpose: one shared word is enough ("Kim Jong-un" is known from "Kim Jong Un"),
-so only names wholly absent are reported; months, weekdays and words with digits ("H1",
-"June") are dates, not names.
+in any of its forms ("Chinese" from "China"), so only names wholly absent are reported;
+months, weekdays and words with digits ("H1", "June") are dates, not names.
 `unknown` adds the ranks the question takes for granted ("their seventh meeting"): an ordinal
 from "second" up, with a word beside it, that no sentence of the passages states as a rank
 with that word ("sixth meeting" or "seventh visit" do not make a seventh meeting).
@@ -58,8 +58,22 @@ def unknown_names(question: str, passages: Sequence[Chunk]) -> list[str]:
     return [
         name
         for name in capitalised_names(question)
-        if (words := _name_words(name)) and not any(word in known for word in words)
+        if (words := _name_words(name)) and not any(_known(word, known) for word in words)
     ]
+
+
+def _known(word: str, known: set[str]) -> bool:
+    """Whether the word, or a form of it, is known: "Chinese" from "China", "Russian" from
+    "Russia" (a shared start of four letters or more, all but one of the shorter word), not
+    "Austria" from "Australia"."""
+    return word in known or any(_same_stem(word, other) for other in known)
+
+
+def _same_stem(a: str, b: str) -> bool:
+    shared = next(
+        (n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    return shared >= max(4, min(len(a), len(b)) - 1)
 
 
 def _name_words(name: str) -> list[str]:

@@ -146,6 +146,21 @@ def test_another_article_giving_another_figure_is_said_and_cited_in_the_answer()
     assert declined.abstained and declined.conflicts == [] and "differ" not in declined.text
 
 
+def test_an_answer_citing_an_article_that_never_mentions_a_name_of_the_question_abstains() -> None:
+    dalian = "Kim met Xi in Dalian in May, his second trip to China this year."
+    june = "Kim ended a visit to Beijing in June, his third trip to China this year."
+    sources = (
+        Chunk("a:0", "a", "Kim in Dalian", "2018-05-09", 0, 0, len(dalian), dalian),
+        Chunk("b:0", "b", "Kim in Beijing", "2018-06-20", 0, 0, len(june), june),
+    )
+    question = "By the time he went to Dalian, how many trips to China had Kim made that year?"
+    answer = answerer("Three trips [2].", yes=0.99, sources=sources).ask(question)
+    assert answer.abstained and answer.abstain_reason == "no cited article mentions Dalian"
+    assert answer.confidence is None  # the judge was not asked
+    right = answerer("Two trips [1].", yes=0.99, sources=sources).ask(question)
+    assert not right.abstained and right.text == "Two trips [1]."
+
+
 def test_low_confidence_abstains_and_quotes_the_closest_sentence() -> None:
     answer = answerer("Kim arrived in Beijing on Tuesday [1].", yes=0.2).ask("When did Kim arrive?")
     assert answer.abstained and answer.abstain_reason == "confidence 0.20 is below 0.60"

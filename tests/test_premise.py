@@ -26,6 +26,8 @@ PASSAGES = [Chunk("a:0", "a", "Kim in Beijing", "2025-09-04", 0, 0, len(TEXT), T
         ("How much did exports rise in H1 2025, in January to June?", []),  # dates, not names
         ("What happened on Monday in Pyongyang?", ["Pyongyang"]),
         ("What did the article titled Kim in Beijing say?", []),  # titles count
+        ("What did Russia say about the parade?", []),  # known from "Russian"
+        ("What did the Vietnamese leader say?", ["Vietnamese"]),
     ],
 )
 def test_names_no_passage_mentions(question: str, unknown: list[str]) -> None:
@@ -57,3 +59,17 @@ RANKED = [Chunk("b:0", "b", "Kim and Xi", "2025-09-04", 0, 0, len(RANKS), RANKS)
 )
 def test_a_rank_the_passages_never_state_is_unknown(question: str, missing: list[str]) -> None:
     assert unknown(question, RANKED) == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown"),
+    [
+        ("How much did Chinese exports grow?", []),  # known from "China"
+        ("What did the Korean leader say?", []),  # from "Korea"
+        ("What did the Austrian minister say?", ["Austrian"]),  # "Australia" is another
+    ],
+)
+def test_a_name_is_known_in_another_form(question: str, unknown: list[str]) -> None:
+    text = "China and North Korea met. Australia was not there."
+    passages = [Chunk("c:0", "c", "Talks", "2025-09-04", 0, 0, len(text), text)]
+    assert unknown_names(question, passages) == unknown
