@@ -347,3 +347,12 @@ def test_a_cited_articles_date_and_title_back_the_answer_that_states_them() -> N
     assert score["supported"] == 1 and score["unsupported_tokens"] == []
     undated = prediction(answer=answer, citations=[citation(1, "d1:0"), citation(2, "d1:1")])
     assert score_question(question(), undated, PASSAGES)["supported"] == 0
+
+
+def test_a_date_the_answer_resolved_from_its_citation_backs_it() -> None:
+    passages = {"d1:0": "Exports to North Korea grew 33% on Tuesday, Yonhap reported."}
+    answer = "Exports grew 33% on Tuesday [1]. (Tuesday: 2 September 2025.)"
+    resolved = [{"text": "Tuesday", "date": "2 September 2025"}]
+    dated = prediction(answer=answer, resolved_dates=resolved)
+    assert score_question(question(), dated, passages)["supported"] == 1
+    assert score_question(question(), prediction(answer=answer), passages)["supported"] == 0

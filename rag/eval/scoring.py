@@ -181,17 +181,19 @@ def _citation_scores(prediction: Mapping[str, Any], gold: Sequence[str]) -> Scor
 
 
 def _support_scores(prediction: Mapping[str, Any], passages: Mapping[str, str] | None) -> Score:
-    """Whether the cited passages (with their articles' titles and dates) hold every number and
-    name of the answer, and the ones that no retrieved passage holds (rag.eval.matcher); None
-    without passages."""
+    """Whether the cited passages (with their articles' titles and dates, and the dates the
+    answer resolved from those) hold every number and name of the answer, and the ones that no
+    retrieved passage holds (rag.eval.matcher); None without passages."""
     if passages is None:
         return dict.fromkeys(("supported", "unsupported_tokens", "unsupported_count"))
     answer = prediction.get("answer") or ""
     citations = prediction.get("citations") or []
     cited = [citation["chunk_id"] for citation in citations]
     # a citation's title and date are its article's, and an answer may state them ("[2]
-    # (2025-09-04) gives 26")
+    # (2025-09-04) gives 26"), as it states the dates it resolved from them ("(Tuesday: 2
+    # September 2025.)")
     headings = [f"{c.get('title') or ''}\n{c.get('date') or ''}" for c in citations]
+    headings += [r["date"] for r in prediction.get("resolved_dates") or []]
     retrieved = _texts(passages, _retrieved_chunks(prediction)) + headings
     invented = matcher.unbacked(answer, retrieved)
     return {
