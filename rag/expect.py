@@ -17,7 +17,11 @@ from rag.text import MONTHS, STOP_WORDS, strip_citation_markers
 _KINDS = (
     ("duration", r"\bhow long\b"),
     ("quantity", r"\bhow (many|much|old|far|big|large|often)\b"),
-    ("time", r"^\s*when\b|\b(what|which) (day|date|year|month|time)\b|\bin what year\b"),
+    (
+        "time",
+        r"^\s*when\b|\b(what|which) (day|date|year|month|time)\b|\bin what year\b"
+        r"|\bwhat (is|was) the (\w+ )?(day|date)\b",  # "What was the calendar date of…"
+    ),
     ("name", r"^\s*(who|whom|whose)\b"),
 )
 _TIME_WORDS = re.compile(

@@ -19,6 +19,8 @@ from rag.expect import expected_kind, holds_kind
         ("In what year did they first meet?", "time"),
         ("What date was the parade?", "time"),
         ("Who accompanied Kim?", "name"),
+        ("What was the date?", "time"),
+        ("What was the calendar date of the summit?", "time"),
         ("What is the population of Pyongyang?", None),
         ("Why did Xi say that?", None),
         ("", None),
