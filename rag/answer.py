@@ -144,7 +144,8 @@ class Answerer:
         the evidence sentences chosen from them. A follow-up (rag.condense) keeps the sources
         of the previous question's draft first, found again the same way (up to `turns`
         questions back), and adds at most FOLLOW_UP_SENTENCES new ones: its prompt then
-        begins with the previous prompt, whose state the model has cached."""
+        begins with the previous prompt, whose state the model has cached, and ends with the
+        question and the exchange it follows (prompts.follow_up)."""
         query = condense.standalone(question, history)
         started = time.perf_counter()
         hits = self.retriever.retrieve(query)
@@ -158,11 +159,12 @@ class Answerer:
         earlier = (
             condense.previous_turn(history) if condense.refers_back(question, history) else None
         )
-        if earlier is not None and (exchange := condense.previous_exchange(history)):
-            asked = prompts.follow_up(question, *exchange)
-        if earlier is not None and turns > 0 and not unknown:
+        if earlier is not None:
             before, before_history = earlier
-            carried = self.plan(" ".join(before.split()), before_history, turns - 1).draft.sources
+            asked = prompts.follow_up(question, before, condense.reply_to(history, before_history))
+            if turns > 0 and not unknown:
+                earlier_plan = self.plan(" ".join(before.split()), before_history, turns - 1)
+                carried = earlier_plan.draft.sources
         sentences = self.settings.evidence_sentences
         chosen = [] if unknown else evidence.select(query, relevant, self.store.embedder, sentences)
         if carried:

@@ -24,6 +24,7 @@ from rag.facts import (
     extract_quantities,
     is_distinctive,
     is_ordinal,
+    is_year,
     missing_claims,
     quantities_in_context,
     same_quantity,
@@ -94,8 +95,9 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
     """Offsets in chunk.text of the passage that backs the claim best, or None.
 
     Names and numbers the claim repeats from `given` (the question) need no backing: the user
-    supplied them; nor those of the article's title and date, which the model reads with the
-    passage ("May 9, 2025" from "Friday, May 9" in an article of 2025-05-09). The claim's
+    supplied them; names and years of the article's title and date are backed by them, which
+    the model reads with the passage ("May 9, 2025" from "Friday, May 9" in an article of
+    2025-05-09; the date only where the passage states no year of its own). The claim's
     other words still must be in the passage. A name may also be the long form of one in the
     passage: "Kim Jong Un" is backed by a passage saying "Kim" when the rest of the same
     `article` (its other passages in the prompt) names him in full.
@@ -105,12 +107,14 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
     spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
     windows = spans + [(a[0], b[1]) for a, b in pairwise(spans)]
     ages = _ages(strip_citation_markers(claim))
-    heading = f"{chunk.title}\n{chunk.date or ''}"  # the model reads them with the passage
+    dated = f"{chunk.title}\n{chunk.date or ''}"  # the model reads them with the passage
     # a count or a length of time the claim states beyond those the question gave
     timed = spans_and_counts(strip_citation_markers(claim)) - spans_and_counts(given)
     best: tuple[float, int, int, int] | None = None
     for start, end in windows:
         passage = chunk.text[start:end]
+        # the article's date backs a year only where the passage itself states none
+        heading = chunk.title if any(map(is_year, extract_quantities(passage))) else dated
         missing = [
             m
             for m in missing_claims(claim, [passage, heading])

@@ -2,7 +2,7 @@
 follow.
 
 `refers_back` is a cheap test (pronouns, "there", "then", questions with one content word at
-most, such as "What was the date?", or naming nothing, such as "Who was the guest of
+most, such as "What was the date?", or two naming nothing, such as "Who was the guest of
 honour?": in a conversation, "the guest" is the one of the story being discussed). A
 question that refers back is searched together with the previous user question
 (`standalone`), and its answer is drafted over the previous answer's sources first
@@ -30,6 +30,7 @@ _REFERRING = re.compile(
 )
 MAX_TURN_CHARS = 400  # the previous question is cut to this many characters in a query
 MAX_ANSWER_CHARS = 300  # the previous answer is cut to this many characters in a prompt
+MAX_ELLIPTIC_WORDS = 2  # content words of a name-less question that still refers back
 
 
 def refers_back(question: str, history: Sequence[Message]) -> bool:
@@ -38,7 +39,10 @@ def refers_back(question: str, history: Sequence[Message]) -> bool:
         return False
     if _REFERRING.search(question) or len(tokenize(question)) <= 1:
         return True
-    return not capitalised_names(question) and not any(ch.isdigit() for ch in question)
+    # a short question that names nothing ("Who was the guest of honour?") leans on the story
+    # being discussed; a longer one ("How many leaders attended the parade?") may open another
+    short = len(tokenize(question)) <= MAX_ELLIPTIC_WORDS
+    return short and not capitalised_names(question) and not any(ch.isdigit() for ch in question)
 
 
 def previous_turn(history: Sequence[Message]) -> tuple[str, list[Message]] | None:
@@ -59,13 +63,9 @@ def standalone(question: str, history: Sequence[Message]) -> str:
     return f"{before[-MAX_TURN_CHARS:]} {question}".strip()
 
 
-def previous_exchange(history: Sequence[Message]) -> tuple[str, str] | None:
-    """The last user question of the history and the reply that followed it ("" when none),
-    citation markers removed and cut to MAX_ANSWER_CHARS; None without a question."""
-    earlier = previous_turn(history)
-    if earlier is None:
-        return None
-    question, before = earlier
+def reply_to(history: Sequence[Message], before: Sequence[Message]) -> str:
+    """The reply in `history` to the user question that follows `before` (as `previous_turn`
+    gives them), citation markers removed and cut to MAX_ANSWER_CHARS; "" when none."""
     after = history[len(before) + 1 :]
     reply = next((m["content"] for m in after if m.get("role") == "assistant"), "")
-    return question, tidy(strip_citation_markers(reply))[:MAX_ANSWER_CHARS]
+    return tidy(strip_citation_markers(reply))[:MAX_ANSWER_CHARS]

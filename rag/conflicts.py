@@ -11,8 +11,8 @@ same kind for the same thing on the same topic:
   question's content words that the cited quote holds (at least `MIN_TOPIC_WORDS` of them), so
   the question says what "the same thing" is;
 - the same time and place: it states no year when the question (or else the cited quote)
-  states others ("$2.8 billion in 2019" is no conflict for 2023), and its article mentions
-  every name of the question (a Moscow parade's figure is no conflict for Beijing's).
+  states others ("$2.8 billion in 2019" is no conflict for 2023), and its passage (with its
+  title) mentions every name of the question (Moscow's parade is no conflict for Beijing's).
 `cite_others` adds one sentence per conflict to the answer, each figure with its marker and
 its article's date, and the other article as a citation: no figure is picked silently.
 Knows nothing about models, retrieval or the UI: strings, `Chunk`s and `Citation`s.
@@ -70,7 +70,8 @@ def find(
                 continue  # no topic to tell the same thing from another: no conflict claimed
             # what is counted, as the question names it ("leaders" of "How many leaders")
             beside = (set(words) | _beside(quantity, quote.quote)) & asked
-            years = _years(question) or _years(quote.quote)
+            # the years that set the scene (not the answer's own, when it gives a year)
+            years = (_years(question) or _years(quote.quote)) - {quantity.value}
             for chunk in sources:
                 if chunk.doc_id in cited_docs or premise.unknown_names(question, [chunk]):
                     continue

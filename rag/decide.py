@@ -155,8 +155,8 @@ class Decider:
 
 
 def cited_articles(checked: cite.Checked, relevant: Sequence[Hit]) -> list[Chunk]:
-    """What the answer's cited articles say among the passages found: their quotes and every
-    relevant passage of the same articles (with their titles)."""
+    """What the answer's cited articles say among the passages found: the cited passages and
+    every relevant passage of the same articles, whole (with their titles)."""
     docs = {c.chunk.doc_id for c in checked.citations}
     return [c.chunk for c in checked.citations] + [
         h.chunk for h in relevant if h.chunk.doc_id in docs

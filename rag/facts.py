@@ -3,8 +3,9 @@
 Contract: pure, deterministic functions. `extract_quantities` reads numbers with their scale
 and unit, so "33 per cent" equals "33%" and "US$1.05bn" equals "1,050 million";
 `capitalised_names` finds names by a simple heuristic; `missing_claims` lists the numbers and
-names of a text that no source states. Used to verify answers (rag.cite, rag.conflicts,
-rag.expect). Wording, tokens and markers are rag.text's.
+names of a text that no source states; `spans_and_counts`, `is_year` and `is_distinctive` tell
+the kinds of numbers apart. Used to verify answers and questions (rag.cite, rag.conflicts,
+rag.expect, rag.premise, rag.condense). Wording, tokens and markers are rag.text's.
 Knows nothing about models, Chroma, questions files or the CLI.
 """
 

@@ -40,8 +40,8 @@ def unknown_ranks(question: str, passages: Sequence[Chunk]) -> list[str]:
     sentences = [normalize_text(c.text[a:b]) for c in passages for a, b in sentence_spans(c.text)]
     missing = []
     for rank, words in quantities_in_context(question, words_too=True):
-        if not is_ordinal(rank) or rank.value < 2 or not words:
-            continue
+        if not is_ordinal(rank) or rank.value < 2 or not words or set(words) & _NOT_NAMES:
+            continue  # "on September 3rd" is a date, not a rank
         if not any(_ranks(s, rank.value) and set(words) & set(tokenize(s)) for s in sentences):
             missing.append(f"a {rank.text} {words[-1]}")
     return missing
@@ -63,17 +63,21 @@ def unknown_names(question: str, passages: Sequence[Chunk]) -> list[str]:
 
 
 def _known(word: str, known: set[str]) -> bool:
-    """Whether the word, or a form of it, is known: "Chinese" from "China", "Russian" from
-    "Russia" (a shared start of four letters or more, all but one of the shorter word), not
-    "Austria" from "Australia"."""
-    return word in known or any(_same_stem(word, other) for other in known)
+    """Whether the word, or its demonym or country, is known: "Chinese" from "China",
+    "Russian" from "Russia"; not "Nigeria" from "Niger" nor "Indiana" from "India"."""
+    return word in known or any(_demonym(word, other) or _demonym(other, word) for other in known)
 
 
-def _same_stem(a: str, b: str) -> bool:
-    shared = next(
-        (n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
-    )
-    return shared >= max(4, min(len(a), len(b)) - 1)
+_DEMONYM_ENDINGS = ("n", "an", "ian", "ese", "i", "ish")
+
+
+def _demonym(place: str, people: str) -> bool:
+    """Whether `people` is `place` with a demonym ending ("china" -> "chinese" drops its
+    final vowel first; "russia" -> "russian"); places of four letters and more."""
+    if len(place) < 4 or len(people) <= len(place) - 1:
+        return False
+    stems = {place, place[:-1]} if place[-1] in "aeiou" else {place}
+    return any(people == stem + end for stem in stems for end in _DEMONYM_ENDINGS)
 
 
 def _name_words(name: str) -> list[str]:

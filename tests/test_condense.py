@@ -8,9 +8,9 @@ import pytest
 from rag.condense import (
     MAX_ANSWER_CHARS,
     MAX_TURN_CHARS,
-    previous_exchange,
     previous_turn,
     refers_back,
+    reply_to,
     standalone,
 )
 
@@ -39,6 +39,7 @@ HISTORY = [
         ("At what time of day?", True),
         ("Who is Xi Jinping?", False),
         ("How many foreign leaders attended in 2025?", False),  # a year sets its own scene
+        ("How many leaders attended the parade?", False),  # long enough to open a topic
         ("How much did China's exports to North Korea grow in 2025?", False),
         ("Who attended the military parade in Beijing?", False),
         ("When did Kim Jong Un's train leave Beijing Railway Station?", False),
@@ -97,13 +98,9 @@ def test_the_earlier_questions_are_cut_from_their_start() -> None:
     assert len(query) <= MAX_TURN_CHARS + len(" And then?")
 
 
-def test_previous_exchange_is_the_last_question_and_its_reply_without_markers() -> None:
-    assert previous_exchange(HISTORY) == (
-        "Who visited Beijing this week?",
-        "Kim Jong Un visited Beijing, where Xi Jinping hosted him.",
-    )
+def test_the_reply_to_the_previous_question_is_given_without_markers() -> None:
+    assert reply_to(HISTORY, []) == "Kim Jong Un visited Beijing, where Xi Jinping hosted him."
     unanswered = [*HISTORY, {"role": "user", "content": "When?"}]
-    assert previous_exchange(unanswered) == ("When?", "")
+    assert reply_to(unanswered, HISTORY) == ""
     long = [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "x" * 1000}]
-    assert previous_exchange(long) == ("Q?", "x" * MAX_ANSWER_CHARS)
-    assert previous_exchange([]) is None
+    assert reply_to(long, []) == "x" * MAX_ANSWER_CHARS

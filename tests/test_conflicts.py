@@ -81,9 +81,12 @@ def test_another_year_or_another_place_is_no_conflict() -> None:
 
 def test_a_rank_is_no_conflict_for_a_count() -> None:
     cited = source("a", "Kim has made five trips to China, officials said.")
-    other = source("b", "It was Kim's third trip to China, officials said.")
     question = "How many trips to China has Kim made?"
-    assert conflicts.find("Five trips [1].", [cite(cited, cited.text)], [other], question) == []
+    ranked = source("b", "Kim made his third of several trips to China, officials said.")
+    assert conflicts.find("Five trips [1].", [cite(cited, cited.text)], [ranked], question) == []
+    counted = source("b", "Kim made four of several trips to China, officials said.")
+    (conflict,) = conflicts.find("Five trips [1].", [cite(cited, cited.text)], [counted], question)
+    assert (conflict.stated, conflict.other_value) == ("five", "four")
 
 
 SEED = source(
