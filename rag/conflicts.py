@@ -6,7 +6,8 @@ same kind for the same thing on the same topic:
 - the same unit, both ranks or both counts, and (for a count) a word of the question beside
   the number in both ("26 leaders" / "25 leaders" for "How many leaders…"; for a terse answer,
   the words beside it in the cited quote); amounts of money or shares need no such word
-  ("$2.2 billion" / "about $2.3 billion");
+  ("$2.2 billion" / "about $2.3 billion"); a year is compared with years only, and needs that
+  word too (two articles' years are more often two events than a disagreement);
 - the same topic: it holds (with the sentence before it) at least `MIN_TOPIC_OVERLAP` of the
   question's content words that the cited quote holds (at least `MIN_TOPIC_WORDS` of them), so
   the question says what "the same thing" is;
@@ -158,6 +159,8 @@ def _disagreeing(
             continue
         for other, beside in quantities_in_context(sentence, words_too=True):
             kind = other.unit == quantity.unit and is_ordinal(other) == is_ordinal(quantity)
+            kind = kind and is_year(other) == is_year(quantity)
+            # amounts and shares say what they are; a count (or a year) needs the counted word
             same_thing = quantity.unit in _AMOUNTS or bool(words & set(beside))
             if kind and same_thing and not same_quantity(other, quantity):
                 return sentence, other.text

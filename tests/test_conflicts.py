@@ -148,3 +148,13 @@ def test_the_answer_gives_each_figure_with_its_marker_and_date() -> None:
     # nothing found, nothing said
     unchanged = ("Twenty-four [1].", citations)
     assert conflicts.cite_others("Twenty-four [1].", citations, []) == unchanged
+
+
+def test_a_year_needs_the_word_the_question_asks_about() -> None:
+    cited = source("a", "Kim and Putin first met in 2019, officials said.")
+    other = source("b", "Kim and Putin first met in 2018, officials said.")
+    asked = "In what year did Kim and Putin first meet?"  # "meet" is not "met"
+    assert conflicts.find("In 2019 [1].", [cite(cited, cited.text)], [other], asked) == []
+    asked = "In what year did Kim and Putin first say they met?"
+    (conflict,) = conflicts.find("In 2019 [1].", [cite(cited, cited.text)], [other], asked)
+    assert (conflict.stated, conflict.other_value) == ("2019", "2018")

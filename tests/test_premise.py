@@ -55,6 +55,7 @@ RANKED = [Chunk("b:0", "b", "Kim and Xi", "2025-09-04", 0, 0, len(RANKS), RANKS)
         ("What did the parade for the 70th anniversary show?", ["a 70th anniversary"]),
         ("Who came on his first trip?", []),  # "first" is too common to be a premise
         ("How many foreign leaders came, two or three?", []),  # counts, not ranks
+        ("What happened on September 3rd?", []),  # a date, not a rank
     ],
 )
 def test_a_rank_the_passages_never_state_is_unknown(question: str, missing: list[str]) -> None:
