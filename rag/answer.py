@@ -30,6 +30,7 @@ from rag.config import Settings
 from rag.decide import Decider, Decision
 from rag.draft import Draft, Drafter, elapsed_ms
 from rag.errors import InputError, StoreError
+from rag.facts import extract_quantities, is_year
 from rag.llm import get_model
 from rag.retrieve import Hit, Retriever
 from rag.reveal import Reveal
@@ -323,7 +324,7 @@ def spelled_out(text: str, resolved: Sequence[dates.Resolved]) -> str:
     notes = []
     for r in resolved:
         words = tokenize(normalize_text(r.value))
-        day = {w for w in words if not (w.isdigit() and len(w) == 4)} or set(words)  # no year
+        day = {w for w in words if not any(map(is_year, extract_quantities(w)))} or set(words)
         if not day <= said:  # "On Thursday, September 4" gives it already
             notes.append(prompts.render("resolved_date", text=r.text, value=r.value))
     return "".join(f" {note}" for note in dict.fromkeys(notes))

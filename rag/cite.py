@@ -20,15 +20,13 @@ from itertools import pairwise
 
 from rag.chunk import Chunk
 from rag.facts import (
-    Quantity,
     extract_quantities,
     is_distinctive,
-    is_ordinal,
     is_year,
     missing_claims,
     quantities_in_context,
-    same_quantity,
     spans_and_counts,
+    stated_beside,
 )
 from rag.text import (
     MARKER,
@@ -155,9 +153,7 @@ def _numbers_in_place(claim: str, passage: str) -> bool:
     for quantity, words in quantities_in_context(claim):
         if is_distinctive(quantity):
             continue  # "covers 2024" is backed by "in 2024", "reached $244.8bn" by "rose to" it
-        if words and not any(
-            _states(s, quantity) and set(words) & set(tokenize(s)) for s in sentences
-        ):
+        if words and not stated_beside(sentences, quantity, words):
             return False
     return True
 
@@ -179,16 +175,6 @@ def _ages(text: str) -> set[float]:
         if len(number) == 1:
             found.add(number[0].value)
     return found
-
-
-def _states(sentence: str, quantity: Quantity) -> bool:
-    """Whether the sentence holds the quantity, as a count where the claim counts and as a rank
-    where it ranks: "2 years" is not backed by "second trip ... six years"."""
-    ordinal = is_ordinal(quantity)
-    return any(
-        same_quantity(found, quantity) and is_ordinal(found) == ordinal
-        for found in extract_quantities(sentence)
-    )
 
 
 def _rest_of_article(chunk: Chunk, sources: Sequence[Chunk]) -> str:

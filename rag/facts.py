@@ -180,6 +180,22 @@ def spans_and_counts(text: str) -> set[tuple[float, bool]]:
     return found
 
 
+def stated_beside(sentences: Iterable[str], quantity: Quantity, words: Iterable[str]) -> bool:
+    """Whether one of the (normalised) sentences states the quantity, as a rank where it
+    ranks and as a count where it counts, together with one of the words: "4 foreign leaders"
+    needs a sentence with both 4 and "foreign" ("2 years" is not "second trip ... six years")."""
+    wanted = set(words)
+    ordinal = is_ordinal(quantity)
+    return any(
+        wanted & set(tokenize(sentence))
+        and any(
+            same_quantity(found, quantity) and is_ordinal(found) == ordinal
+            for found in extract_quantities(sentence)
+        )
+        for sentence in sentences
+    )
+
+
 def is_distinctive(quantity: Quantity) -> bool:
     """Whether the number is unlikely to recur by chance: a year, a fraction ("$244.8
     billion", "1.9%") or 10,000 and up; small whole numbers ("4 leaders", "33%") are not."""

@@ -21,7 +21,7 @@ import calendar
 from collections.abc import Sequence
 
 from rag.chunk import Chunk
-from rag.facts import capitalised_names, extract_quantities, is_ordinal, quantities_in_context
+from rag.facts import capitalised_names, is_ordinal, quantities_in_context, stated_beside
 from rag.text import MONTHS, normalize_text, sentence_spans, tokenize
 
 _NOT_NAMES = frozenset(MONTHS) | frozenset(calendar.day_name[d].lower() for d in range(7))
@@ -42,13 +42,9 @@ def unknown_ranks(question: str, passages: Sequence[Chunk]) -> list[str]:
     for rank, words in quantities_in_context(question, words_too=True):
         if not is_ordinal(rank) or rank.value < 2 or not words or set(words) & _NOT_NAMES:
             continue  # "on September 3rd" is a date, not a rank
-        if not any(_ranks(s, rank.value) and set(words) & set(tokenize(s)) for s in sentences):
+        if not stated_beside(sentences, rank, words):
             missing.append(f"a {rank.text} {words[-1]}")
     return missing
-
-
-def _ranks(sentence: str, value: float) -> bool:
-    return any(is_ordinal(q) and q.value == value for q in extract_quantities(sentence))
 
 
 def unknown_names(question: str, passages: Sequence[Chunk]) -> list[str]:
@@ -74,7 +70,7 @@ _DEMONYM_ENDINGS = ("n", "an", "ian", "ese", "i", "ish")
 def _demonym(place: str, people: str) -> bool:
     """Whether `people` is `place` with a demonym ending ("china" -> "chinese" drops its
     final vowel first; "russia" -> "russian"); places of four letters and more."""
-    if len(place) < 4 or len(people) <= len(place) - 1:
+    if len(place) < 4:
         return False
     stems = {place, place[:-1]} if place[-1] in "aeiou" else {place}
     return any(people == stem + end for stem in stems for end in _DEMONYM_ENDINGS)

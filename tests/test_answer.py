@@ -119,12 +119,17 @@ def test_a_verified_answer_the_judge_believes_is_given_with_its_confidence() -> 
     assert [(r.text, r.value) for r in answer.resolved_dates] == [("Tuesday", "2 September 2025")]
 
 
+def article(doc_id: str, title: str, date: str | None, text: str) -> Chunk:
+    """An article of one passage."""
+    return Chunk(f"{doc_id}:0", doc_id, title, date, 0, 0, len(text), text)
+
+
 def test_another_article_giving_another_figure_is_said_and_cited_in_the_answer() -> None:
     ours = "Twenty-four foreign leaders attended the parade in Beijing."
     theirs = "Kim attended the parade in Beijing alongside 26 foreign leaders."
     sources = (
-        Chunk("a:0", "a", "Guest list", "2025-09-05", 0, 0, len(ours), ours),
-        Chunk("b:0", "b", "Kim in Beijing", "2025-09-04", 0, 0, len(theirs), theirs),
+        article("a", "Guest list", "2025-09-05", ours),
+        article("b", "Kim in Beijing", "2025-09-04", theirs),
     )
     scripted = answerer("Twenty-four [1].", yes=0.9, sources=sources)
     question = "How many foreign leaders attended the parade in Beijing?"
@@ -150,8 +155,8 @@ def test_an_answer_citing_an_article_that_never_mentions_a_name_of_the_question_
     dalian = "Kim met Xi in Dalian in May, his second trip to China this year."
     june = "Kim ended a visit to Beijing in June, his third trip to China this year."
     sources = (
-        Chunk("a:0", "a", "Kim in Dalian", "2018-05-09", 0, 0, len(dalian), dalian),
-        Chunk("b:0", "b", "Kim in Beijing", "2018-06-20", 0, 0, len(june), june),
+        article("a", "Kim in Dalian", "2018-05-09", dalian),
+        article("b", "Kim in Beijing", "2018-06-20", june),
     )
     question = "By the time he went to Dalian, how many trips to China had Kim made that year?"
     answer = answerer("Three trips [2].", yes=0.99, sources=sources).ask(question)
