@@ -74,6 +74,8 @@ class Answer:
     usage: dict[str, int]
     model_file: str
     model_sha256: str
+    read: list[Chunk] = dataclasses.field(default_factory=list)  # what the model read, in
+    # prompt order: marker n of the draft is read[n - 1]
 
     @property
     def notes(self) -> list[str]:
@@ -283,6 +285,7 @@ def assemble(
         usage=draft.usage,
         model_file=model.file,
         model_sha256=model.sha256,
+        read=draft.sources,
     )
 
 

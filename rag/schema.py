@@ -3,7 +3,8 @@ all write it from here.
 
 Contract: `answer_json(answer)` is the documented object (README, "rag ask --json");
 `trace_json(answer)` adds what the evaluation keeps for inspection (the searched query, the
-model's raw draft and the verified candidate before the confidence decided); `failure_json`
+sources the model read, its raw draft and the verified candidate before the confidence
+decided); `failure_json`
 is the same shape for a question that raised, with its error and every field empty.
 Knows nothing about how answers are made: it reads an `Answer`'s fields.
 """
@@ -83,10 +84,15 @@ def answer_json(answer: Answer) -> Json:
 
 
 def trace_json(answer: Answer) -> Json:
-    """The answer object with the query, draft and candidate, and no error."""
+    """The answer object with the query, what the model read, its draft and the candidate, and
+    no error."""
     return {
         **answer_json(answer),
         "query": answer.query,
+        "read": [
+            {"marker": n, "doc_id": c.doc_id, "chunk_id": c.chunk_id, "text": c.text}
+            for n, c in enumerate(answer.read, start=1)
+        ],
         "draft": answer.draft,
         "candidate": answer.candidate,
         "error": None,
@@ -110,6 +116,7 @@ def failure_json(exc: BaseException) -> Json:
         "usage": {},
         "model": {},
         "query": None,
+        "read": [],
         "draft": "",
         "candidate": "",
         "error": f"{type(exc).__name__}: {exc}",

@@ -270,9 +270,10 @@ def markdown(summary: dict[str, Any]) -> str:
         "| Metric | Value | 95% CI | n | Baseline | Δ |",
         "| Supported by cited passages | n/a (no passages were given, or no question was answered) "
         "|  | 0 | n/a | n/a |",
-        "| Category | n | Recall@5 | MRR | All slots matched | Token F1 | "
-        "Truthfulness (+1 / 0 / -1) | Supported by cited passages |",
-        "| factoid | 3 | n/a | 0.833 | 0.667 | n/a | 0.333 | n/a |",
+        "| Category | n | Recall@5 | MRR | Evidence recall (gold evidence among the sentences "
+        "read) | All slots matched | Token F1 | Truthfulness (+1 / 0 / -1) | Supported by cited "
+        "passages |",
+        "| factoid | 3 | n/a | 0.833 | n/a | 0.667 | n/a | 0.333 | n/a |",
         "| reader miss | 1 | 33% |",
         "| total | 250 | 385 | 4 |",
         "| ttft | n/a | n/a | 0 |",

@@ -289,7 +289,8 @@ def test_answerable_without_slots_is_not_judged() -> None:
 PRIORITY_CASES = [
     ({"error": True, "answerable": False, "abstained": False}, "error"),
     ({"answerable": False, "abstained": False, "gold_retrieved": None}, "answered unanswerable"),
-    ({"gold_retrieved": False, "abstained": True}, "retrieval miss"),
+    ({"gold_retrieved": False, "evidence_recall": 0, "abstained": True}, "retrieval miss"),
+    ({"evidence_recall": 0, "abstained": True}, "evidence miss"),
     ({"abstained": True}, "false abstention"),
     ({"all_slots": 0, "supported": 0}, "reader miss"),
     ({"supported": 0, "citation_valid": 0}, "unsupported claim"),
@@ -301,6 +302,7 @@ RIGHT = {
     "answerable": True,
     "abstained": False,
     "gold_retrieved": True,
+    "evidence_recall": 1.0,
     "all_slots": 1,
     "supported": 1,
     "citation_valid": 1,
@@ -356,3 +358,30 @@ def test_a_date_the_answer_resolved_from_its_citation_backs_it() -> None:
     dated = prediction(answer=answer, resolved_dates=resolved)
     assert score_question(question(), dated, passages)["supported"] == 1
     assert score_question(question(), prediction(answer=answer), passages)["supported"] == 0
+
+
+def read(*texts: str) -> list[dict[str, Any]]:
+    return [
+        {"marker": n, "doc_id": "d1", "chunk_id": "d1:0", "text": t} for n, t in enumerate(texts, 1)
+    ]
+
+
+def test_evidence_recall_is_the_share_of_gold_quotes_the_model_read() -> None:
+    two = question(gold_evidence=["grew 33%", "imports rose 20%"])
+    assert (
+        score_question(two, prediction(read=read("Exports grew  33% in June.")))["evidence_recall"]
+        == 0.5
+    )  # whitespace and case do not matter
+    both = prediction(read=read("Exports grew 33%.", "Imports rose 20%."))
+    assert score_question(two, both)["evidence_recall"] == 1.0
+    # no quotes, no record of what was read, or no answer to find: not measured
+    assert score_question(question(gold_evidence=[]), both)["evidence_recall"] is None
+    assert score_question(two, prediction())["evidence_recall"] is None
+    assert score_question(question(**UNANSWERABLE), both)["evidence_recall"] is None
+
+
+def test_a_decline_without_the_gold_evidence_read_is_an_evidence_miss() -> None:
+    missed = prediction(**ABSTAIN, read=read("Kim arrived on Tuesday."))
+    assert score_question(question(), missed)["failure"] == "evidence miss"
+    had_it = prediction(**ABSTAIN, read=read("Exports grew 33%."))
+    assert score_question(question(), had_it)["failure"] == "false abstention"

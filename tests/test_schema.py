@@ -106,9 +106,12 @@ def test_a_citation_without_url_or_outlet_says_none() -> None:
 
 
 def test_a_trace_adds_what_the_evaluation_inspects() -> None:
-    data = trace_json(answer(query="When did Kim Jong Un arrive?"))
-    assert set(data) == DOCUMENTED | {"query", "draft", "candidate", "error"}
+    data = trace_json(answer(query="When did Kim Jong Un arrive?", read=[COPY]))
+    assert set(data) == DOCUMENTED | {"query", "read", "draft", "candidate", "error"}
     assert data["query"] == "When did Kim Jong Un arrive?" and data["error"] is None
+    assert data["read"] == [  # what the model read, each under its marker in the prompt
+        {"marker": 1, "doc_id": COPY.doc_id, "chunk_id": COPY.chunk_id, "text": COPY.text}
+    ]
 
 
 def test_a_failure_has_the_shape_of_a_trace_with_its_error() -> None:

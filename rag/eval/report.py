@@ -15,7 +15,15 @@ from typing import Any
 
 from rag.eval.summary import METRICS, Metric, Summary
 
-CATEGORY_COLUMNS = ("recall@5", "mrr", "all_slots", "token_f1", "truthfulness", "supported")
+CATEGORY_COLUMNS = (
+    "recall@5",
+    "mrr",
+    "evidence_recall",
+    "all_slots",
+    "token_f1",
+    "truthfulness",
+    "supported",
+)
 _LABELS = {metric.key: metric.label for metric in METRICS}
 
 # ------------------------------------------------------------------------------- rendering

@@ -33,6 +33,7 @@ FAILURES = (
     "error",  # the run raised instead of answering
     "answered unanswerable",  # answered a question that has no answer
     "retrieval miss",  # answerable, has gold docs, none of them retrieved
+    "evidence miss",  # retrieved, but the model read none of the gold evidence sentences
     "false abstention",  # gold docs retrieved (or none known), yet abstained
     "reader miss",  # answered, but the answer lacks a slot
     "unsupported claim",  # a number or name in the answer is in no cited passage (matcher's view)
@@ -51,6 +52,7 @@ SCORE_KEYS = (
     "error",
     *RETRIEVAL_KEYS,
     "gold_retrieved",
+    "evidence_recall",
     "answer_recall",
     "all_slots",
     "token_f1",
@@ -95,6 +97,7 @@ def score_question(
         "abstained": abstained,
         "error": bool(prediction.get("error")),
         **_retrieval_scores(_retrieved_docs(prediction), gold),
+        "evidence_recall": _evidence_recall(prediction, question) if answerable else None,
         **_answer_scores(slots if answerable else [], answer),
         **_abstention_scores(answerable, abstained),
         **(answer_checks if answered else dict.fromkeys(answer_checks)),
@@ -138,6 +141,18 @@ def _retrieval_scores(ranked: Sequence[str], gold: Sequence[str]) -> Score:
     scores["mrr"] = metrics.reciprocal_rank(ranked, gold)
     scores["gold_retrieved"] = None if not gold else bool(set(gold) & set(ranked))
     return scores
+
+
+def _evidence_recall(prediction: Mapping[str, Any], question: Mapping[str, Any]) -> float | None:
+    """The share of the question's gold evidence quotes inside the sources the model read
+    (the evidence sentences, not the retrieved passages); None without quotes, or for a
+    prediction that does not record what was read."""
+    quotes = question.get("gold_evidence") or []
+    read = prediction.get("read")
+    if not quotes or read is None or prediction.get("error"):
+        return None
+    given = text.normalize_text(" ".join(source.get("text", "") for source in read))
+    return sum(text.normalize_text(quote) in given for quote in quotes) / len(quotes)
 
 
 def _answer_scores(slots: Sequence[metrics.Slot], answer: str) -> Score:
@@ -248,6 +263,7 @@ def attribute_failure(score: Score) -> str | None:
         "error": score["error"],
         "answered unanswerable": not answerable and not abstained,
         "retrieval miss": answerable and score["gold_retrieved"] is False,
+        "evidence miss": answerable and score["evidence_recall"] == 0,
         "false abstention": answerable and abstained,
         "reader miss": answerable and score["all_slots"] == 0,
         "unsupported claim": score["supported"] == 0,

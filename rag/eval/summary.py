@@ -62,6 +62,11 @@ METRICS = (
         for k in RETRIEVAL_KS
     ),
     Metric("mrr", "MRR", _NO_GOLD),
+    Metric(
+        "evidence_recall",
+        "Evidence recall (gold evidence among the sentences read)",
+        "no answerable question has gold evidence and a record of what was read",
+    ),
     Metric("answer_recall", "Answer recall (share of slots)", _NO_SLOTS),
     Metric("all_slots", "All slots matched", _NO_SLOTS),
     Metric("token_f1", "Token F1", _NO_SLOTS),
