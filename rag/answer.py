@@ -230,34 +230,35 @@ class Answerer:
         )
         decision = decider.decide(query, kind, draft.sources, checked, relevant, unknown, question)
         differ: list[conflicts.Conflict] = []
+        resolved: list[dates.Resolved] = []
         if not decision.abstained:
             sources = [h.chunk for h in relevant]
             differ = conflicts.find(checked.text, checked.citations, sources, query)
-            checked, added = said_beside(checked, differ, kind)
+            checked, added, resolved = said_beside(checked, differ, kind)
             if added:
                 yield Token(added)
         timings["check"] = elapsed_ms(t)
         timings["total"] = elapsed_ms(started)
         yield assemble(
-            question, query, kind, hits, draft, checked, decision, differ, timings, self.model
+            question, query, hits, draft, checked, decision, differ, resolved, timings, self.model
         )
 
 
 def assemble(
     question: str,
     query: str,
-    kind: str | None,
     hits: list[Hit],
     draft: Draft,
     checked: cite.Checked,
     decision: Decision,
     differ: list[conflicts.Conflict],
+    resolved: list[dates.Resolved],
     timings: dict[str, float],
     model: ChatModel,
 ) -> Answer:
     """The answer of the stages' results: the checked text (with the sources that differ,
-    `differ`, already said and cited in it) and its citations, dated, or the abstention with
-    its closest sentence."""
+    `differ`, and the relative dates `resolved` already said in it) and its citations, dated,
+    or the abstention with its closest sentence."""
     evidence = decision.evidence
     given = not decision.abstained
     return Answer(
@@ -272,9 +273,7 @@ def assemble(
         signals=decision.signals,
         candidate=checked.text,
         as_of=newest_date(checked.citations) if given else None,
-        resolved_dates=absolute_dates(checked.text, checked.citations)
-        if given and kind == "time"
-        else [],
+        resolved_dates=resolved,
         conflicts=differ,
         citations=checked.citations if given else [evidence] if evidence else [],
         retrieved=hits,
@@ -309,15 +308,16 @@ def absolute_dates(text: str, citations: Sequence[cite.Citation]) -> list[dates.
 
 def said_beside(
     checked: cite.Checked, differ: Sequence[conflicts.Conflict], kind: str | None
-) -> tuple[cite.Checked, str]:
-    """The checked answer with what it says after its sentences, and that added text: the
-    sources that differ (`differ`, each figure with its marker and date, the other articles
-    cited) and, for a "when" answer, its relative dates made absolute."""
+) -> tuple[cite.Checked, str, list[dates.Resolved]]:
+    """The checked answer with what it says after its sentences, that added text, and the
+    relative dates it resolved: the sources that differ (`differ`, each figure with its marker
+    and date, the other articles cited) and, for a "when" answer, its relative dates made
+    absolute (none otherwise)."""
     text, citations = conflicts.cite_others(checked.text, checked.citations, differ)
-    if kind == "time":
-        text += spelled_out(text, absolute_dates(text, citations))
+    resolved = absolute_dates(text, citations) if kind == "time" else []
+    text += spelled_out(text, resolved)
     added = text[len(checked.text) :]
-    return dataclasses.replace(checked, text=text, citations=citations), added
+    return dataclasses.replace(checked, text=text, citations=citations), added, resolved
 
 
 def spelled_out(text: str, resolved: Sequence[dates.Resolved]) -> str:

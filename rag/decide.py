@@ -119,7 +119,8 @@ class Decider:
         # each quote under its article's title and date: "the two countries" of a sentence
         # are named there
         dated = [
-            f"{c.chunk.title} ({c.chunk.date or 'undated'}): {c.quote}" for c in checked.citations
+            f"{prompts.article_heading(c.chunk.title, c.chunk.date)}: {c.quote}"
+            for c in checked.citations
         ]
         messages = prompts.judge_messages(question or query, dated)
         signals["judge"] = round(self.model.yes_probability(messages), 4)
