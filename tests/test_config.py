@@ -42,7 +42,7 @@ def test_defaults(clean_env: Path) -> None:
     assert settings.store_dir == settings.data_dir / "chroma"
     assert settings.uploads_dir == settings.data_dir / "articles"
     assert (settings.collection, settings.chroma_url, settings.llm_url) == ("news", "", "")
-    assert (settings.chunk_chars, settings.chunk_overlap, settings.top_k) == (600, 1, 10)
+    assert (settings.chunk_chars, settings.chunk_overlap, settings.top_k) == (600, 1, 6)
     assert (settings.candidates, settings.rrf_k) == (20, 60)
     assert (settings.n_ctx, settings.max_answer_tokens) == (4096, 320)
     assert settings.temperature == 0.0 and isinstance(settings.temperature, float)
@@ -210,6 +210,6 @@ def test_settings_are_frozen_and_replace_coerces() -> None:
     with pytest.raises(AttributeError):
         settings.top_k = 3  # type: ignore[misc]
     changed = settings.replace(top_k="4")
-    assert changed.top_k == 4 and settings.top_k == 10
+    assert changed.top_k == 4 and settings.top_k == 6
     with pytest.raises(ConfigError):
         settings.replace(nope=1)
