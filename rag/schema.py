@@ -4,8 +4,8 @@ all write it from here.
 Contract: `answer_json(answer)` is the documented object (README, "rag ask --json");
 `trace_json(answer)` adds what the evaluation keeps for inspection (the searched query, the
 sources the model read, its raw draft and the verified candidate before the confidence
-decided); `failure_json`
-is the same shape for a question that raised, with its error and every field empty.
+decided); `failure_json` is the same shape for a question that raised, with its error and
+every field empty.
 Knows nothing about how answers are made: it reads an `Answer`'s fields.
 """
 

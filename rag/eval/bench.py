@@ -133,9 +133,9 @@ def bench_evidence(settings: Settings, corpus: Path, questions: Path, sizes: lis
     from rag import evidence
     from rag.answer import MIN_SIMILARITY
     from rag.eval.questions import load_questions
+    from rag.eval.scoring import quotes_found
     from rag.retrieve import Retriever
     from rag.store import Store
-    from rag.text import normalize_text
 
     cases = [
         q for q in load_questions(questions) if q.answerable and q.gold_evidence and not q.history
@@ -151,9 +151,7 @@ def bench_evidence(settings: Settings, corpus: Path, questions: Path, sizes: lis
             for case in cases:
                 hits = [h for h in found[case.id] if h.similarity >= MIN_SIMILARITY]
                 given = evidence.select(case.question, hits, store.embedder, size)
-                text = normalize_text(" ".join(h.chunk.text for h in given))
-                quotes = [normalize_text(q) for q in case.gold_evidence]
-                recall += sum(q in text for q in quotes) / len(quotes)
+                recall += quotes_found(case.gold_evidence, [h.chunk.text for h in given])
                 chars += sum(len(h.chunk.text) for h in given)
             label = "whole passages" if size <= 0 else f"{size} sentences"
             rows.append(f"| {label} | {recall / len(cases):.3f} | {chars / len(cases):.0f} |")
@@ -173,6 +171,7 @@ def bench_retrieval(
     import tempfile
 
     from rag.eval.questions import load_questions
+    from rag.eval.scoring import quotes_found
     from rag.retrieve import Retriever
     from rag.store import Store
     from rag.text import normalize_text
@@ -199,9 +198,7 @@ def bench_retrieval(
                     start = time.perf_counter()
                     hits = retriever.retrieve(case.question)
                     times.append((time.perf_counter() - start) * 1000)
-                    text = normalize_text(" ".join(h.chunk.text for h in hits))
-                    quotes = [normalize_text(q) for q in case.gold_evidence]
-                    found += sum(q in text for q in quotes) / len(quotes)
+                    found += quotes_found(case.gold_evidence, [h.chunk.text for h in hits])
                     distinct += len({normalize_text(h.chunk.text) for h in hits}) / len(hits)
                 rows.append(
                     f"| {'on' if grouping else 'off'} | {weight:.2f} | {found / len(cases):.3f} "

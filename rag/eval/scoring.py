@@ -151,7 +151,12 @@ def _evidence_recall(prediction: Mapping[str, Any], question: Mapping[str, Any])
     read = prediction.get("read")
     if not quotes or read is None or prediction.get("error"):
         return None
-    given = text.normalize_text(" ".join(source.get("text", "") for source in read))
+    return quotes_found(quotes, [source.get("text", "") for source in read])
+
+
+def quotes_found(quotes: Sequence[str], texts: Sequence[str]) -> float:
+    """The share of the (non-empty) `quotes` inside the texts, whitespace and case aside."""
+    given = text.normalize_text(" ".join(texts))
     return sum(text.normalize_text(quote) in given for quote in quotes) / len(quotes)
 
 
