@@ -4,12 +4,10 @@
     draft (fit, order, stream the model's reply) → check (rag.cite) → decide (answer or
     abstain, with a confidence) → assemble
 
-`Answerer.stream` yields progress events (rag.events: `Status`, with numbers, and `Token`s:
-the draft's sentences as the citation check keeps them, so none shown is later withdrawn by
-it) and ends with one `Answer`; a question of several parts goes through the stages once per
-part and its parts' answers are joined (rag.parts). Each stage is an object or function with
-its inputs injected: the store, model, retriever and calibration can be passed in (tests pass
-scripted ones).
+`Answerer.stream` yields progress events (`Status`, with numbers, and `Token`s: the draft's
+sentences as the citation check keeps them, so none shown is later withdrawn by it) and ends
+with one `Answer`. Each stage is an object or function with its inputs injected:
+the store, model, retriever and calibration can be passed in (tests pass scripted ones).
 An abstention says why (`abstain_reason`) and quotes the closest sentence found as its only
 citation; a given answer carries its verified citations, its date (`as_of`), relative dates
 made absolute for "when" questions, and other articles that state other numbers; both are
@@ -23,26 +21,15 @@ import dataclasses
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from rag import (
-    calibrate,
-    cite,
-    condense,
-    conflicts,
-    dates,
-    evidence,
-    expect,
-    parts,
-    premise,
-    prompts,
-)
+from rag import calibrate, cite, condense, conflicts, dates, evidence, expect, premise, prompts
 from rag.chat import ChatModel, Message
 from rag.chunk import Chunk
 from rag.config import Settings
 from rag.decide import Decider, Decision
 from rag.draft import Draft, Drafter, elapsed_ms
 from rag.errors import InputError, StoreError
-from rag.events import Answer, Event, Status, Token
 from rag.facts import extract_quantities, is_year
 from rag.llm import get_model
 from rag.retrieve import Hit, Retriever
@@ -62,6 +49,66 @@ class Plan:
     unknown: list[str]  # names and ranks of the question no relevant passage states
     draft: Draft  # the sources the model reads, not yet written
     retrieve_ms: float  # of the planning time, the search for this question's query
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    query: str  # what was searched: the question, or for a follow-up the earlier one with it
+    text: str
+    abstained: bool
+    abstain_reason: str  # why it abstained ("" when it answered)
+    confidence: float | None  # estimated probability that the answer is right; None when
+    # no answer reached the confidence step
+    signals: dict[str, float]  # what the confidence was computed from (rag.calibrate)
+    candidate: str  # the verified answer before the confidence decided (eval calibrates on it)
+    as_of: str | None  # publication date of the newest cited article (facts change; news ages)
+    resolved_dates: list[dates.Resolved]  # relative dates of a "when" answer, made absolute
+    conflicts: list[conflicts.Conflict]  # other articles giving other numbers for its claims
+    citations: list[cite.Citation]  # an abstention cites only its closest passage
+    retrieved: list[Hit]
+    dropped: list[Hit]  # retrieved but left out of the prompt to fit the context window
+    removed: list[str]  # draft sentences removed because no source backs them
+    draft: str  # the model's raw reply
+    timings_ms: dict[str, float]
+    usage: dict[str, int]
+    model_file: str
+    model_sha256: str
+    read: list[Chunk] = dataclasses.field(default_factory=list)  # what the model read, in
+    # prompt order: marker n of the draft is read[n - 1]
+
+    @property
+    def notes(self) -> list[str]:
+        notes = []
+        if self.dropped:
+            notes.append(
+                f"{len(self.dropped)} lower-ranked passage(s) left out to fit the "
+                "model's context window"
+            )
+        if self.removed:
+            notes.append(f"{len(self.removed)} sentence(s) removed: no source backs them")
+        return notes
+
+
+Stage = Literal["searching", "reading", "writing", "checking"]
+
+
+@dataclass(frozen=True)
+class Status:
+    """Progress: the stage begun, with its numbers (how many sources are read, what is
+    searched); front ends word it themselves."""
+
+    stage: Stage
+    sources: int = 0  # "reading": how many passages the model reads
+    query: str = ""  # "searching": what is searched
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+
+
+Event = Status | Token | Answer
 
 
 class Answerer:
@@ -148,40 +195,9 @@ class Answerer:
         return answer
 
     def stream(self, question: str, history: Sequence[Message] = ()) -> Iterator[Event]:
-        """Progress events, then the answer. A question of several parts (rag.parts) is
-        answered part by part, each later part as a follow-up to the earlier ones, so each
-        reads its own evidence and is checked and decided alone; the parts' answers are
-        streamed one after the other, their markers numbered on, and joined."""
         question = self.validate(question)
         if self.store.count() == 0:
             raise StoreError("no articles are ingested yet: run `rag ingest [PATH ...]` first")
-        pieces = parts.split(question)
-        if len(pieces) == 1:
-            yield from self.stream_one(question, history)
-            return
-        started = time.perf_counter()
-        answers: list[Answer] = []
-        turns = list(history)
-        for part in pieces:
-            offset = sum(len(a.citations) for a in answers)
-            said = False
-            for event in self.stream_one(part, turns):
-                if isinstance(event, Answer):
-                    answers.append(event)
-                elif isinstance(event, Token):
-                    text = parts.renumber(event.text, offset)[0]
-                    yield Token(f" {text}" if answers and not said else text)
-                    said = True
-                else:
-                    yield event
-            turns += [
-                {"role": "user", "content": part},
-                {"role": "assistant", "content": answers[-1].text},
-            ]
-        yield parts.join(question, answers, pieces, elapsed_ms(started))
-
-    def stream_one(self, question: str, history: Sequence[Message] = ()) -> Iterator[Event]:
-        """Progress events, then the answer, of a question answered whole."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         query = condense.standalone(question, history)

@@ -20,7 +20,6 @@ from rag.chat import Generation
 from rag.chunk import Chunk
 from rag.cite import Citation
 from rag.config import Settings
-from rag.events import Answer
 from rag.retrieve import Hit
 
 
@@ -301,38 +300,3 @@ def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None
 )
 def test_a_when_answer_gives_its_relative_dates_absolute(text: str, expected: str) -> None:
     assert spelled_out(text, absolute_dates(text, [cited(1, "2025-09-04")])) == expected
-
-
-class PartsModel(RecordingModel):
-    """Replies to each part's prompt with the next of its drafts."""
-
-    def __init__(self, drafts: list[str], yes: float) -> None:
-        super().__init__(drafts[0], yes)
-        self.drafts = iter(drafts)
-
-    def generate(self, messages: list[dict[str, str]], max_tokens: int) -> Generation:
-        self.prompts.append(messages)
-        return Generation(iter([next(self.drafts)]))
-
-
-def test_a_question_of_two_parts_is_answered_part_by_part() -> None:
-    """Each part is drafted, checked and judged alone, the second as a follow-up to the
-    first; the streamed text and the answer number the second part's markers on."""
-    scripted = answerer("", yes=0.9)
-    model = scripted._model = PartsModel(
-        ["Kim Jong Un arrived [1].", "He travelled by armoured train [1]."], 0.9
-    )
-    question = "Who arrived in Beijing, and how did he travel to the city on Tuesday?"
-    events = list(scripted.stream(question))
-    answer = events[-1]
-    assert isinstance(answer, Answer)
-    assert len(model.prompts) == 2
-    assert model.prompts[0][-1]["content"].endswith("Question: Who arrived in Beijing?")
-    follows = "Question: How did he travel to the city on Tuesday?\n(This follows the question"
-    assert follows in model.prompts[1][-1]["content"]
-    assert answer.text == "Kim Jong Un arrived [1]. He travelled by armoured train [2]."
-    shown = "".join(e.text for e in events if isinstance(e, Token))
-    assert shown == answer.text
-    assert [c.marker for c in answer.citations] == [1, 2]
-    assert answer.question == question
-    assert not answer.abstained and answer.confidence == 0.9

@@ -11,7 +11,7 @@ RagError is shown as its message, a sentence; any other exception is logged here
 traceback and shown as GENERIC_ERROR. `length_note` is the live count under the question box;
 `too_long` the sentence refusing a question over the limit, counted as rag.answer counts it
 (white space collapsed).
-Knows nothing about Gradio, nor how answers are made beyond rag.events (`Answer`, progress).
+Knows nothing about Gradio, nor how answers are made beyond rag.answer's events and `Answer`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import logging
 import re
 from collections.abc import Iterator
 
+from rag.answer import Answer, Stage
 from rag.errors import RagError
-from rag.events import Answer, Stage
 from rag.text import strip_citation_markers
 from rag.ui.render import render_answer, streaming_html
 from rag.ui.worker import AnswerRun, Progress
