@@ -75,7 +75,7 @@ class Settings:
     # random seed for the model
     seed: int = 0
     # answers whose confidence (estimated P(right)) is below this abstain instead
-    min_confidence: float = 0.5
+    min_confidence: float = 0.6
     # confidence weights fit by `rag calibrate`; empty means the ones that ship
     calibration: str = ""
     # longest accepted question, in characters

@@ -168,7 +168,7 @@ def test_an_answer_citing_an_article_that_never_mentions_a_name_of_the_question_
 
 def test_low_confidence_abstains_and_quotes_the_closest_sentence() -> None:
     answer = answerer("Kim arrived in Beijing on Tuesday [1].", yes=0.2).ask("When did Kim arrive?")
-    assert answer.abstained and answer.abstain_reason == "confidence 0.20 is below 0.50"
+    assert answer.abstained and answer.abstain_reason == "confidence 0.20 is below 0.60"
     assert answer.confidence == 0.2  # still reported: it is why the answer abstained
     assert answer.candidate == "Kim arrived in Beijing on Tuesday [1]."
     (closest,) = answer.citations
