@@ -45,7 +45,8 @@ class Settings:
     chunk_overlap: int = 1
     # ingest embeds and writes articles together until they hold this many chunks
     write_batch: int = 256
-    # passages given to the model
+    # passages retrieved: the model reads the evidence sentences chosen from them (all of
+    # them when evidence_sentences is 0)
     top_k: int = 6
     # the model reads only this many sentences of those passages, the closest to the question
     # (0: whole passages)
