@@ -39,7 +39,7 @@ from rag.text import normalize_text, tokenize
 
 MIN_SIMILARITY = 0.2  # below this cosine similarity to the question, no passage is relevant
 MAX_CARRIED_TURNS = 4  # a follow-up's sources are found again this many questions back at most
-FOLLOW_UP_SENTENCES = 2  # new evidence sentences a follow-up adds to the previous sources
+FOLLOW_UP_SENTENCES = 2  # a follow-up's best evidence sentences, added where not read before
 
 
 @dataclass(frozen=True)
@@ -146,9 +146,11 @@ class Answerer:
         """What the answer to `question` is drafted from: the passages found for its query and
         the evidence sentences chosen from them. A follow-up (rag.condense) keeps the sources
         of the previous question's draft first, found again the same way (up to `turns`
-        questions back), and adds at most FOLLOW_UP_SENTENCES new ones: its prompt then
-        begins with the previous prompt, whose state the model has cached, and ends with the
-        question and the exchange it follows (prompts.follow_up)."""
+        questions back), and adds those of its FOLLOW_UP_SENTENCES best evidence sentences
+        that they lack (none when what was read ranks first, as it often does for a query that
+        begins with the previous question): its prompt then begins with the previous prompt,
+        whose state the model has cached, and ends with the question and the exchange it
+        follows (prompts.follow_up)."""
         query = condense.standalone(question, history)
         started = time.perf_counter()
         hits = self.retriever.retrieve(query)
@@ -171,7 +173,7 @@ class Answerer:
         sentences = self.settings.evidence_sentences
         chosen = [] if unknown else evidence.select(query, relevant, self.store.embedder, sentences)
         if carried:
-            chosen = evidence.new_to(carried, chosen)[:FOLLOW_UP_SENTENCES]
+            chosen = evidence.new_to(carried, chosen[:FOLLOW_UP_SENTENCES])
         draft = self.drafter().plan(asked, chosen, carried)
         return Plan(hits, relevant, unknown, draft, retrieve_ms)
 

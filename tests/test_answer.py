@@ -247,7 +247,7 @@ def test_the_judge_reads_each_cited_quote_under_its_article_title_and_date() -> 
 def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None:
     """No model call rewrites a follow-up: it is searched after the previous question, and its
     prompt begins with the previous prompt's sources (the model resumes from that cached
-    state), adding at most FOLLOW_UP_SENTENCES new ones."""
+    state), adding those of its best FOLLOW_UP_SENTENCES sentences that were not read."""
     texts = [f"Kim Ju Ae arrived on day {n} of the visit to Beijing." for n in range(1, 10)]
     chunks = [
         Chunk(f"a:{n}", "a", "Visit", "2025-09-04", n, 100 * n, 100 * n + len(t), t)
@@ -277,7 +277,12 @@ def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None
     assert len(model.prompts) == 2  # one draft each: nothing rewrote the follow-up
     before, after = (prompt[-1]["content"] for prompt in model.prompts)
     assert after.startswith(before.split("\n\nQuestion:")[0])
-    assert after.count("\n[") == before.count("\n[") + FOLLOW_UP_SENTENCES
+    # its two best sentences (all score alike here, so in retrieval order) are days 4 and 5;
+    # day 4 was read already, so day 5 is the one new source, and day 6 is not read
+    assert FOLLOW_UP_SENTENCES == 2
+    assert before.count("\n[") == 4 and "day 4 " in before
+    assert after.count("\n[") == 5
+    assert "[5] Kim Ju Ae arrived on day 5 " in after and "day 6 " not in after
     # the model reads the follow-up with the exchange it follows, so that it can tell who
     # "she" is; the judge is asked about the follow-up alone: passages that answer the
     # earlier question are no answer to this one

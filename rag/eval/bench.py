@@ -3,9 +3,10 @@
 `rag bench llama` loads the model once per (threads, batch) setting and times a cold prefill
 of the seed articles and a fixed-length generation, repeated and reported as medians with
 the ratio to the first setting (machines are noisy; compare within one run).
-`rag bench answer` times the full pipeline on a first question and on a follow-up to it; before
-each first question the prompt cache is cleared and the instructions read again (as `rag serve`
-does at start), and the follow-up's time to first token is also given as a share of the first's.
+`rag bench answer` times the full pipeline on first questions and on a follow-up to each, asked
+after the answer given; before each first question the prompt cache is cleared and the
+instructions read again (as `rag serve` does at start), and each follow-up's time to first
+token is also given as a share of its first question's.
 `rag bench retrieval` scores retrieval alone (no model) on the standalone answerable questions
 of a question set: share of gold evidence quotes inside the top-k passages, distinct passages
 among them, and time, for each MMR weight with near-duplicate grouping on and off; with
@@ -214,6 +215,19 @@ def bench_retrieval(
     return "\n".join(head + rows)
 
 
+CONVERSATIONS = (  # a first question and a follow-up that leans on it, over the seeds
+    ("Who accompanied Kim Jong Un when he arrived in Beijing?", "On which day did she arrive?"),
+    (
+        "How much did China's exports to North Korea grow in the first half of 2025?",
+        "And what about imports over the same period?",
+    ),
+    (
+        "Which agency reported that Kim's train had left Beijing?",
+        "Which station did it leave from?",
+    ),
+)
+
+
 def bench_answer(settings: Settings, corpus: Path, repeats: int) -> str:
     from rag.answer import Answerer
     from rag.store import Store
@@ -221,33 +235,37 @@ def bench_answer(settings: Settings, corpus: Path, repeats: int) -> str:
     store = Store(settings)
     store.sync(load_all([corpus])[0])
     answerer = Answerer(settings, store)
-    first = "Who accompanied Kim Jong Un when he arrived in Beijing?"
-    follow = [
-        {"role": "user", "content": first},
-        {"role": "assistant", "content": "His daughter Kim Ju Ae [1]."},
-    ]
     answerer.ask("What did Xi say?")  # load the models; not timed
-    rows = []
+    rows: dict[str, list[tuple[dict[str, float], dict[str, float]]]] = {}
     for _ in range(repeats):
-        answerer.model.forget()  # no cached state of an earlier question...
-        answerer.warm()  # ...but the instructions read, as a server has them
-        a = answerer.ask(first)
-        b = answerer.ask("On which day did she arrive?", follow)
-        rows.append((a.timings_ms, b.timings_ms))
+        for first, follow_up in CONVERSATIONS:
+            answerer.model.forget()  # no cached state of an earlier question...
+            answerer.warm()  # ...but the instructions read, as a server has them
+            a = answerer.ask(first)
+            history = [{"role": "user", "content": first}, {"role": "assistant", "content": a.text}]
+            b = answerer.ask(follow_up, history)  # after the answer shown, as a chat sends it
+            rows.setdefault(follow_up, []).append((a.timings_ms, b.timings_ms))
 
-    def med(i: int, key: str) -> float:
-        return statistics.median(r[i].get(key, 0.0) for r in rows)
+    def med(runs: list[tuple[dict[str, float], dict[str, float]]], i: int, key: str) -> float:
+        return statistics.median(r[i].get(key, 0.0) for r in runs)
 
-    share = statistics.median(b["ttft"] / a["ttft"] for a, b in rows if a.get("ttft"))
+    def share(runs: list[tuple[dict[str, float], dict[str, float]]]) -> float:
+        return statistics.median(b["ttft"] / a["ttft"] for a, b in runs if a.get("ttft"))
+
     lines = [
         f"model {settings.model}, median of {repeats}",
         "",
-        "| question | first token ms | total ms |",
-        "|---|---|---|",
-        f"| first question | {med(0, 'ttft'):.0f} | {med(0, 'total'):.0f} |",
-        f"| follow-up | {med(1, 'ttft'):.0f} | {med(1, 'total'):.0f} |",
+        "| follow-up | first question: first token / total ms | follow-up: first token / total ms "
+        "| follow-up first token / first's |",
+        "|---|---|---|---|",
+        *(
+            f"| {q} | {med(r, 0, 'ttft'):.0f} / {med(r, 0, 'total'):.0f} "
+            f"| {med(r, 1, 'ttft'):.0f} / {med(r, 1, 'total'):.0f} | {share(r):.2f} |"
+            for q, r in rows.items()
+        ),
         "",
-        f"follow-up first token / first question's: {share:.2f}",
+        "follow-up first token / first question's, median over the conversations: "
+        f"{statistics.median(share(r) for r in rows.values()):.2f}",
     ]
     return "\n".join(lines)
 
