@@ -228,6 +228,9 @@ CONVERSATIONS = (  # a first question and a follow-up that leans on it, over the
 )
 
 
+Runs = list[tuple[dict[str, float], dict[str, float]]]  # (first question's, follow-up's) timings
+
+
 def bench_answer(settings: Settings, corpus: Path, repeats: int) -> str:
     from rag.answer import Answerer
     from rag.store import Store
@@ -236,7 +239,7 @@ def bench_answer(settings: Settings, corpus: Path, repeats: int) -> str:
     store.sync(load_all([corpus])[0])
     answerer = Answerer(settings, store)
     answerer.ask("What did Xi say?")  # load the models; not timed
-    rows: dict[str, list[tuple[dict[str, float], dict[str, float]]]] = {}
+    rows: dict[str, Runs] = {}
     for _ in range(repeats):
         for first, follow_up in CONVERSATIONS:
             answerer.model.forget()  # no cached state of an earlier question...
@@ -246,10 +249,10 @@ def bench_answer(settings: Settings, corpus: Path, repeats: int) -> str:
             b = answerer.ask(follow_up, history)  # after the answer shown, as a chat sends it
             rows.setdefault(follow_up, []).append((a.timings_ms, b.timings_ms))
 
-    def med(runs: list[tuple[dict[str, float], dict[str, float]]], i: int, key: str) -> float:
+    def med(runs: Runs, i: int, key: str) -> float:
         return statistics.median(r[i].get(key, 0.0) for r in runs)
 
-    def share(runs: list[tuple[dict[str, float], dict[str, float]]]) -> float:
+    def share(runs: Runs) -> float:
         return statistics.median(b["ttft"] / a["ttft"] for a, b in runs if a.get("ttft"))
 
     lines = [
