@@ -452,8 +452,16 @@ def test_stop_frees_the_model_and_the_next_question_says_its_place(session: Sess
     page.wait_for_function(f'() => document.querySelector("{BOT} .rag-done") !== null')
     assert time.monotonic() - stopped_at < 5
     assert "Stopped" in bot_messages(page).first.inner_text()
-    assert page.input_value("#question textarea") == "What did Xi say about the relationship?"
+    # the page unlocks when the stopped answer's event ends, right after its last message
+    page.wait_for_function(
+        '() => document.querySelector("#question textarea").value'
+        ' === "What did Xi say about the relationship?"'
+        ' && !document.querySelector("#ask-button").disabled',
+        timeout=5000,
+    )
     assert page.locator("#stop").is_hidden() and page.locator("#ask-button").is_enabled()
+    page.wait_for_timeout(1000)  # nothing drawn later covers the line
+    assert "Stopped" in bot_messages(page).first.inner_text()
     turn = watch(other, 0)  # the model was freed: the waiting question is answered
     assert "Ju Ae" in turn.text
     other.context.close()

@@ -4,6 +4,7 @@ loopback)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -101,13 +102,31 @@ def test_a_full_queue_is_a_sentence_and_the_question_goes_back(tmp_path: Path) -
     assert "The server is busy" in messages[-1]["content"] and pending == "Who came?"
 
 
-def test_stop_shows_it_stopped_and_puts_the_question_back(tmp_path: Path) -> None:
+def test_stop_ends_the_answer_with_stopped_and_the_question_goes_back(tmp_path: Path) -> None:
+    config = Settings(data_dir=tmp_path)
+    h = Handlers(config, FakeAnswerer(config, pause=30))  # type: ignore[arg-type]
+    _, display, pending, *_ = h.start_turn("Who came?", [])
+    answering = h.answer_turn(pending, display, [])
+    next(answering)  # the answer is being made (its search takes 30 s)
+    assert h.stop() == gr.update(visible=False)
+    started = time.monotonic()
+    *_, (messages, shown, history, left) = answering
+    assert time.monotonic() - started < 2
+    assert chat.STOPPED in messages[-1]["content"] and "rag-done" in messages[-1]["content"]
+    assert shown == messages and history == [] and left == "Who came?"
+    box, send, _, stop, _ = h.end_turn(left)
+    assert box["value"] == "Who came?" and send["interactive"] and not stop["visible"]
+
+
+def test_a_stop_before_the_answer_starts_stops_it_and_no_later_one(tmp_path: Path) -> None:
     h = handlers(tmp_path)
     _, display, pending, *_ = h.start_turn("Who came?", [])
-    messages, _, box, send, _, stop, left = h.stop(pending, display)
-    assert chat.STOPPED in messages[-1]["content"] and "rag-done" in messages[-1]["content"]
-    assert box["value"] == "Who came?" and send["interactive"] and not stop["visible"]
-    assert left is None
+    h.stop()  # clicked before the answering event began
+    *_, (messages, _, _, left) = h.answer_turn(pending, display, [])
+    assert chat.STOPPED in messages[-1]["content"] and left == "Who came?"
+    _, display, pending, *_ = h.start_turn("Who came?", [])
+    *_, (messages, _, history, left) = h.answer_turn(pending, display, [])
+    assert chat.STOPPED not in messages[-1]["content"] and left is None and history
 
 
 def test_library_handlers_add_list_and_remove_after_asking(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """Waiting for an answer in the browser chat: the turns' queue and its positions
 (rag.api.gate), an answer made in a worker thread and watched (rag.ui.worker), and stopping it:
-the answer's events are closed at once and the turn is free for the next question."""
+the answer's events are closed at once, the turn is free for the next question and the page's
+stream ends with "Stopped." (rag.ui.chat)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from ui_samples import FakeAnswerer
 from rag.answer import Status, Token
 from rag.api.gate import Gate, GatedAnswerer
 from rag.config import Settings
-from rag.ui.worker import AnswerRun, turns
+from rag.ui.chat import STOPPED, stream_answer
+from rag.ui.worker import POLL_SECONDS, AnswerRun, turns
 
 
 def test_turns_go_in_order_and_say_how_many_are_ahead() -> None:
@@ -106,3 +108,25 @@ def test_an_answers_error_reaches_the_watcher(tmp_path: Path) -> None:
     run = AnswerRun(Gate(), broken, "Who came?")
     with pytest.raises(RuntimeError, match="disk on fire"):
         list(run.watch())
+
+
+def test_a_cancelled_watch_ends_at_once_while_the_answer_is_still_busy() -> None:
+    """Stop during a long prefill: no event comes, the watch still ends within a poll."""
+    busy = FakeAnswerer(Settings(), pause=30)
+    run = AnswerRun(Gate(), busy.stream, "Who came?")
+    watching = run.watch()
+    next(watching)
+    started = time.monotonic()
+    threading.Timer(0.1, run.cancel).start()
+    assert all(p.answer is None for p in watching)
+    assert time.monotonic() - started < 0.1 + 2 * POLL_SECONDS + 0.2
+
+
+def test_a_stopped_stream_ends_with_stopped_after_every_redraw() -> None:
+    run = AnswerRun(Gate(), Endless(), "Who came?")
+    messages = stream_answer(run, interval=0)
+    first, final = next(messages)
+    assert "rag-done" not in first and final is None
+    run.cancel()
+    *_, (last, final) = messages
+    assert STOPPED in last and "rag-done" in last and final is None

@@ -8,7 +8,8 @@ scripts/page.js run on load. The question box counts its characters against the 
 are typed; a refused question stays in the box. A question is shown at once; its answer streams
 into the same message (rag.ui.chat) with the seconds waited; one generation runs at a time
 (rag.api.gate, shared with the API), and other questions say how many are ahead of them; Stop
-cancels the answering event, which ends the generation and frees the turn. The Library tab adds
+cancels the page's answer, which ends the generation and frees the turn, and the answer's stream
+ends with "Stopped.". The Library tab adds
 uploads and web addresses (pages, feeds, sitemaps) and removes articles after a confirmation,
 with an undo for the session, one of these at a time in its own queue, so fetching pages never
 holds up an answer. Every piece of HTML comes from rag.ui.render; the page loads nothing from
@@ -218,9 +219,8 @@ def layout(settings: Settings) -> Ui:
     return Ui(**states, **chat, **lib)
 
 
-def wire_turn(trigger: Callable[..., Any], ui: Ui, handlers: Handlers, **kwargs: Any) -> Any:
-    """Question → shown at once (unqueued) → answered in its turn → input back; the answering
-    event, for the Stop button to cancel."""
+def wire_turn(trigger: Callable[..., Any], ui: Ui, handlers: Handlers, **kwargs: Any) -> None:
+    """Question → shown at once (unqueued) → answered in its turn (or stopped) → input back."""
     started = trigger(
         handlers.start_turn,
         inputs=[ui.question, ui.display],
@@ -245,7 +245,6 @@ def wire_turn(trigger: Callable[..., Any], ui: Ui, handlers: Handlers, **kwargs:
         queue=False,
         **EVENT,
     )
-    return answering
 
 
 def wire_library(demo: gr.Blocks, ui: Ui, handlers: Handlers) -> None:
@@ -290,18 +289,11 @@ def wire(demo: gr.Blocks, ui: Ui, handlers: Handlers) -> None:
     example = ui.chatbot.example_select(
         handlers.pick_example, outputs=[ui.question], queue=False, **EVENT
     )
-    answering = [
+    for trigger in (ui.question.submit, ui.send.click, example.then):
         wire_turn(trigger, ui, handlers)
-        for trigger in (ui.question.submit, ui.send.click, example.then)
-    ]
-    ui.stop.click(
-        handlers.stop,
-        inputs=[ui.pending, ui.display],
-        outputs=[ui.chatbot, ui.display, ui.question, ui.send, ui.clear, ui.stop, ui.pending],
-        cancels=answering,
-        queue=False,
-        **EVENT,
-    )
+    # the page's own answer is stopped (not its event cancelled): its stream then writes
+    # "Stopped." last and unlocks the page (Handlers.stop)
+    ui.stop.click(handlers.stop, outputs=[ui.stop], queue=False, **EVENT)
     ui.question.change(
         handlers.count,
         inputs=[ui.question],

@@ -5,7 +5,8 @@ one line.
 Contract: `stream_answer` turns an `AnswerRun`'s progress (rag.ui.worker) into (message HTML,
 final Answer or None) pairs: while waiting, the questions ahead; then a status line worded from
 each `Status` stage, with the seconds since the question was asked (redrawn when the second
-changes); the draft redrawn at most every STREAM_INTERVAL seconds; then the checked answer.
+changes); the draft redrawn at most every STREAM_INTERVAL seconds; then the checked answer, or,
+when the run was cancelled (Stop), the line STOPPED as its last message.
 Earlier turns are kept as plain text without [n] markers, as the model is given them. A
 RagError is shown as its message, a sentence; any other exception is logged here with its
 traceback and shown as GENERIC_ERROR. `length_note` is the live count under the question box;
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 from rag.answer import Answer, Stage
 from rag.errors import RagError
 from rag.text import strip_citation_markers
-from rag.ui.render import render_answer, streaming_html
+from rag.ui.render import render_answer, status_html, streaming_html
 from rag.ui.worker import AnswerRun, Progress
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,8 @@ def stream_answer(
     run: AnswerRun, interval: float = STREAM_INTERVAL
 ) -> Iterator[tuple[str, Answer | None]]:
     """(message HTML, final Answer or None) pairs: the status with the seconds waited, and the
-    draft redrawn at most once per `interval`, then the rendered final answer."""
+    draft redrawn at most once per `interval`, then the rendered final answer, or STOPPED when
+    the run is cancelled first (its last message, so no earlier redraw can land after it)."""
     shown: tuple[str, int, int] | None = None  # (status, whole seconds, draft length) drawn
     drawn_at = 0.0
     for progress in run.watch():
@@ -142,3 +144,4 @@ def stream_answer(
             continue  # only the draft grew, and it was drawn a moment ago
         shown, drawn_at = now, progress.elapsed
         yield streaming_html(status, progress.draft, seconds), None
+    yield status_html(STOPPED, done=True), None

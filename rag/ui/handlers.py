@@ -19,7 +19,6 @@ from rag.config import Settings
 from rag.ui import library, render
 from rag.ui.chat import (
     STAGES,
-    STOPPED,
     Message,
     Turn,
     ahead_text,
@@ -47,17 +46,22 @@ class Handlers:
         self.answerer = answerer
         self.store: Store = answerer.store
         self.gate, self.events = turns(answerer)
+        self._runs: dict[str, AnswerRun] = {}  # the answer each page (session) is making
+        self._stops: set[str] = set()  # pages whose Stop came before their answer started
 
     def count(self, question: str | None) -> str:
         """Output: the live count under the question box, marked when over the limit."""
         limit = self.settings.max_question_chars
         return render.count_html(length_note(question, limit), too_long(question or "", limit))
 
-    def start_turn(self, question: str | None, display: list[Message]) -> tuple[Any, ...]:
+    def start_turn(
+        self, question: str | None, display: list[Message], request: gr.Request | None = None
+    ) -> tuple[Any, ...]:
         """Show the question at once, with a status or queue line, or why it is refused (the
         question then stays in the box). Outputs: chatbot, display, pending question (None when
         there is nothing to answer), textbox, send button, new-chat button (both locked while
         the answer is made), stop button (shown while it is made)."""
+        self._stops.discard(page(request))  # a Stop is for the question it was clicked for
         text = (question or "").strip()
         if not text:
             return gr.skip(), gr.skip(), None, gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -78,10 +82,15 @@ class Handlers:
         return display, display, text, "", locked, locked, gr.update(visible=True)
 
     def answer_turn(
-        self, pending: str | None, display: list[Message], history: list[Turn]
+        self,
+        pending: str | None,
+        display: list[Message],
+        history: list[Turn],
+        request: gr.Request | None = None,
     ) -> Iterator[tuple[list[Message], list[Message], list[Turn], str | None]]:
-        """Stream the answer into the last message. Outputs: chatbot, display, history, pending
-        question (None once answered; kept when refused or failed, to go back in the box)."""
+        """Stream the answer into the last message; after a Stop, "Stopped." (rag.ui.chat) is
+        the stream's own last message. Outputs: chatbot, display, history, pending question
+        (None once answered; kept when stopped, refused or failed, to go back in the box)."""
         if pending is None:
             yield display, display, history, None
             return
@@ -91,6 +100,11 @@ class Handlers:
             display = self._failed(exc, display)
             yield display, display, history, pending
             return
+        session = page(request)
+        self._runs[session] = run
+        if session in self._stops:  # Stop was clicked before the answer started
+            self._stops.discard(session)
+            run.cancel()
         try:
             for message, final in stream_answer(run):
                 display = [*display[:-1], {"role": "assistant", "content": message}]
@@ -100,8 +114,10 @@ class Handlers:
         except Exception as exc:
             display = self._failed(exc, display)
             yield display, display, history, pending
-        finally:  # also when the page stops the answer: its generation ends at once
+        finally:  # also when the page goes away: its generation ends at once
             run.cancel()
+            if self._runs.get(session) is run:
+                del self._runs[session]
 
     @staticmethod
     def _failed(exc: Exception, display: list[Message]) -> list[Message]:
@@ -116,15 +132,17 @@ class Handlers:
         box = unlocked if pending is None else gr.update(value=pending, interactive=True)
         return box, unlocked, unlocked, gr.update(visible=False), None
 
-    @classmethod
-    def stop(cls, pending: str | None, display: list[Message]) -> tuple[Any, ...]:
-        """Stop the answer being made (its event is cancelled, which closes the generation) and
-        put the question back in the box. Outputs: chatbot, display, textbox, send button,
-        new-chat button, stop button, pending question."""
-        if pending is not None and display:
-            stopped = {"role": "assistant", "content": render.status_html(STOPPED, done=True)}
-            display = [*display[:-1], stopped]
-        return display, display, *cls.end_turn(pending)
+    def stop(self, request: gr.Request | None = None) -> Any:
+        """Stop the answer this page is making: its run is cancelled, which closes the
+        generation; its stream then ends with "Stopped." and `end_turn` puts the question back
+        in the box (one stream writes the message, so no redraw already on its way can cover
+        the line). Output: stop button (hidden at once)."""
+        session = page(request)
+        if (run := self._runs.get(session)) is not None:
+            run.cancel()
+        else:
+            self._stops.add(session)
+        return gr.update(visible=False)
 
     @staticmethod
     def new_chat() -> tuple[list[Message], list[Message], list[Turn]]:
@@ -215,6 +233,11 @@ class Handlers:
         except Exception as exc:
             report, rest = [(friendly(exc), False)], removed
         return *self.show_library(), reported(report), rest, gr.update(visible=bool(rest))
+
+
+def page(request: gr.Request | None) -> str:
+    """The page (Gradio session) an event comes from; "" outside a server (tests)."""
+    return (request.session_hash or "") if request is not None else ""
 
 
 def reported(report: library.Report) -> str:

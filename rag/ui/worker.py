@@ -6,10 +6,11 @@ without that gate. `AnswerRun(gate, events, question, history)` takes a place in
 at once (`Busy` when the queue is full) and starts a thread that waits for its turn, then
 reads the answer's events. `watch()` yields a `Progress` at every event and at least every
 POLL_SECONDS while nothing happens (so the page can count the seconds and the questions
-ahead); it ends after the final `Answer`, or raises what the answer raised. `cancel()`
-(idempotent; also when the watching generator is closed) makes the thread give back its place,
-or stop at the answer's next event and close the answer's event stream: the model's generation
-ends and the turn is free for the next question.
+ahead); it ends after the final `Answer`, within POLL_SECONDS of `cancel()` (without one), or
+raises what the answer raised. `cancel()` (idempotent, from any thread; also when the watching
+generator is closed) makes the thread give back its place, or stop at the answer's next event
+and close the answer's event stream: the model's generation ends and the turn is free for the
+next question.
 Knows nothing about Gradio, HTML or how answers are made beyond rag.answer's events.
 """
 
@@ -91,7 +92,7 @@ class AnswerRun:
         """Snapshots until the final answer (see the module's contract)."""
         progress = Progress()
         try:
-            while True:
+            while not self.cancelled.is_set():
                 try:
                     item = self._queue.get(timeout=POLL_SECONDS)
                 except queue.Empty:
