@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rag.text import (
+    MONTH_ABBREVIATIONS,
     contains_phrase,
     normalize_text,
     strip_citation_markers,
@@ -273,11 +274,17 @@ def capitalised_names(text: str) -> list[str]:
 def missing_claims(text: str, sources: Sequence[str]) -> list[str]:
     """The claims of text that no single source backs: numbers written with digits (number
     words such as "one" or "first" are too common in prose to count) matched as quantities,
-    and capitalised names matched as phrases. Citation markers are not claims."""
+    and capitalised names matched as phrases. Citation markers are not claims. A month
+    abbreviated before its day is its month: "Aug. 4" is backed by "August 4" and by "Aug. 4"
+    (which the sources' normalisation writes out), not by "Sept. 4"."""
     text = strip_citation_markers(text)
     pool = [q for source in sources for q in extract_quantities(source)]
     numbers = [q for q in extract_quantities(text) if any(ch.isdigit() for ch in q.text)]
     missing = [q.text for q in numbers if not quantities_within([q], pool)]
     names = capitalised_names(text)
-    missing += [n for n in names if not any(contains_phrase(s, n) for s in sources)]
+    missing += [
+        n
+        for n in names
+        if not any(contains_phrase(s, MONTH_ABBREVIATIONS.get(n.casefold(), n)) for s in sources)
+    ]
     return unique_in_order(missing)

@@ -518,6 +518,14 @@ def test_the_articles_title_and_date_back_names_and_years() -> None:
     assert not check("Xi watched the parade in Beijing [1].", [source], NOT_FOUND).claims
 
 
+def test_a_date_copied_with_its_abbreviated_month_is_kept() -> None:
+    text = "Kim's train left Beijing on Sept. 4, local time, Yonhap said."
+    source = Chunk("y:0", "y", "Kim leaves Beijing", "2025-09-05", 0, 0, len(text), text)
+    assert check("Kim's train left Beijing on Sept. 4 [1].", [source], NOT_FOUND).claims
+    assert check("It left on September 4 [1].", [source], NOT_FOUND).claims
+    assert not check("Kim's train left Beijing on Aug. 4 [1].", [source], NOT_FOUND).claims
+
+
 def test_the_articles_date_does_not_back_a_year_the_passage_contradicts() -> None:
     text = "Trade rose to $244.8 billion in 2024, customs data showed."
     source = Chunk("t:0", "t", "Trade record", "2025-01-13", 0, 0, len(text), text)

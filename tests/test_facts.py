@@ -191,3 +191,18 @@ def test_spans_and_counts(text: str, expected: set[tuple[float, bool]]) -> None:
 def test_is_distinctive(text: str, distinctive: bool) -> None:
     (quantity,) = facts.extract_quantities(text)
     assert facts.is_distinctive(quantity) is distinctive
+
+
+@pytest.mark.parametrize(
+    ("claim", "source", "missing"),
+    [
+        ("The talks were on Aug. 4, 2025.", "The talks were on Aug. 4, 2025.", []),
+        ("Thursday, Sept. 4, 2025", "They met on Thursday, September 4, 2025.", []),
+        ("They met on Sept. 4.", "They met on Aug. 4.", ["Sept"]),
+        ("They met on August 4.", "They met on Aug. 4.", []),
+    ],
+)
+def test_a_month_abbreviated_before_its_day_is_its_month(
+    claim: str, source: str, missing: list[str]
+) -> None:
+    assert facts.missing_claims(claim, [source]) == missing
