@@ -5,9 +5,10 @@ Contract: every kept sentence carries at least one citation to a source holding 
 its content words; that passage is the citation's quote. A compound sentence ("…, and …",
 "…; …") may instead have each clause backed by its own passage, and then cites them all.
 A sentence citing the wrong source is re-pointed to the source that backs it best; a sentence
-no source backs is removed and reported. Markers are renumbered 1..k in order of first use,
-so the text and the citation list always agree. A draft that says NOT_FOUND, or keeps no
-sentence, abstains.
+no source backs is removed and reported, but a count answered with its reason ("Three: …")
+keeps its count when a source it cites states that count and only the reason is unbacked.
+Markers are renumbered 1..k in order of first use, so the text and the citation list always
+agree. A draft that says NOT_FOUND, or keeps no sentence, abstains.
 Knows nothing about models, retrieval or Chroma: it works on strings and `Chunk`s.
 """
 
@@ -234,6 +235,32 @@ def _parts_supporters(
     return found
 
 
+# a count answered first, then its reason: "Three: the vote was the third cut since 2019"
+_COUNT_HEAD = re.compile(r"^([^\s:][^:]{0,30}):\s+\S")
+MAX_HEAD_WORDS = 4
+
+
+def _count_head(claim: str) -> str:
+    """The head of a claim that gives a count and then its reason ("Three: …", "Two trips:
+    …"), as the worked examples answer a count stated as a rank; "" for any other claim."""
+    match = _COUNT_HEAD.match(claim)
+    if not match or len(match[1].split()) > MAX_HEAD_WORDS:
+        return ""
+    head = match[1].strip()
+    return head if spans_and_counts(head) else ""
+
+
+def _head_supporters(
+    head: str, cited: set[int], sources: Sequence[Chunk], given: str
+) -> dict[int, Span]:
+    """The sources the draft cites that back a count's head alone ("Three" by "the third cut"
+    as by "three cuts", not by "three years"): when its reason is not in the sources, the
+    count still is, but only where the draft itself looked (a bare number is never re-pointed
+    to another source)."""
+    found = {m: support(head, sources[m - 1], given) for m in cited if 0 < m <= len(sources)}
+    return {m: span for m, span in found.items() if span}
+
+
 def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = "") -> Checked:
     """Verify each sentence of `draft` against `sources` (marker n is sources[n - 1]); names
     and numbers repeated from `question` need no backing."""
@@ -254,6 +281,11 @@ def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = 
         supporters = _supporters(claim, citation_markers(sentence), sources, question)
         if not supporters:
             supporters = _parts_supporters(sentence, claim, sources, question)
+        if not supporters and (head := _count_head(claim)):
+            supporters = _head_supporters(head, citation_markers(sentence), sources, question)
+            if supporters:  # "Three" kept, its unbacked reason removed
+                removed.append(tidy(claim[len(head) :].lstrip(" :")))
+                claim = head
         if not supporters:
             removed.append(claim)
             continue

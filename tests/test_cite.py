@@ -531,3 +531,32 @@ def test_the_articles_date_does_not_back_a_year_the_passage_contradicts() -> Non
     source = Chunk("t:0", "t", "Trade record", "2025-01-13", 0, 0, len(text), text)
     assert check("Trade rose to $244.8 billion in 2024 [1].", [source], NOT_FOUND).claims
     assert not check("Trade rose to $244.8 billion in 2025 [1].", [source], NOT_FOUND).claims
+
+
+FERRIES = _article_chunk(0, "It is the third cut to the ferries since 2019, the council said.")
+YEARS = _article_chunk(1, "The ferries have run at night for three years.", doc="b")
+
+
+def test_a_count_keeps_its_head_when_only_its_reason_is_unbacked() -> None:
+    checked = check("Three: the vote in May was the third cut [1].", [FERRIES], NOT_FOUND)
+    assert checked.text == "Three [1]." and checked.claims == ["Three"]
+    assert checked.removed == ["the vote in May was the third cut."]
+    assert checked.citations[0].quote.startswith("It is the third cut")
+    backed = check(
+        "Three: it is the third cut to the ferries since 2019 [1].", [FERRIES], NOT_FOUND
+    )
+    assert backed.text == "Three: it is the third cut to the ferries since 2019 [1]."
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "Three: the ferries ran for three years in May [2].",  # a length of time is no count
+        "Three: the vote in May was the third cut [2].",  # the cited source does not state it
+        "Four: the vote in May was the fourth cut [1].",  # the source's count is another
+        "Yes: the vote in May was a cut [1].",  # no count
+        "The ferries: cut for the third time in May [1].",  # no count in the head
+    ],
+)
+def test_a_head_is_kept_only_as_a_count_its_cited_source_states(draft: str) -> None:
+    assert check(draft, [FERRIES, YEARS], NOT_FOUND).abstained
