@@ -257,8 +257,7 @@ def _head_supporters(
     as by "three cuts", not by "three years"): when its reason is not in the sources, the
     count still is, but only where the draft itself looked (a bare number is never re-pointed
     to another source)."""
-    found = {m: support(head, sources[m - 1], given) for m in cited if 0 < m <= len(sources)}
-    return {m: span for m, span in found.items() if span}
+    return {m: span for m, span in _supporters(head, cited, sources, given).items() if m in cited}
 
 
 def check(draft: str, sources: Sequence[Chunk], not_found: str, question: str = "") -> Checked:

@@ -9,11 +9,11 @@ are typed; a refused question stays in the box. A question is shown at once; its
 into the same message (rag.ui.chat) with the seconds waited; one generation runs at a time
 (rag.api.gate, shared with the API), and other questions say how many are ahead of them; Stop
 cancels the page's answer, which ends the generation and frees the turn, and the answer's stream
-ends with "Stopped.". The Library tab adds
-uploads and web addresses (pages, feeds, sitemaps) and removes articles after a confirmation,
-with an undo for the session, one of these at a time in its own queue, so fetching pages never
-holds up an answer. Every piece of HTML comes from rag.ui.render; the page loads nothing from
-other hosts (a source's link opens in a new tab when clicked).
+ends with "Stopped.". The Library tab adds uploads and web addresses (pages, feeds, sitemaps)
+and removes articles after a confirmation, with an undo for the session, one of these at a time
+in its own queue, so fetching pages never holds up an answer. Every piece of HTML comes from
+rag.ui.render; the page loads nothing from other hosts (a source's link opens in a new tab when
+clicked).
 Knows nothing about how answers are made (it calls `Answerer.validate` and, through
 rag.ui.worker, `Answerer.stream`), nor about Chroma, embeddings or model files.
 """
