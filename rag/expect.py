@@ -1,6 +1,7 @@
 """What kind of answer a question asks for, and whether an answer holds one.
 
-"How many/much" wants a quantity, "how long" a duration, "how old" an age, "when" (or "what
+"How many/much" wants a quantity, "how long" a duration or a length ("How long is the
+bridge?"), "how old" an age, "when" (or "what
 day/date/year") a time, "who" a name. An answer without the kind its question asks for has
 answered something else: a small model copying a nearby sentence. Questions of other shapes
 expect nothing in particular.
@@ -33,6 +34,11 @@ _TIME_WORDS = re.compile(
 _DURATION_UNITS = re.compile(
     r"\b(second|minute|hour|day|week|month|year|decade)s?\b|\bsince\b", re.IGNORECASE
 )
+# "how long" also asks for a length: "1.4 kilometres", "600 m", "12 miles"
+_LENGTH_UNITS = re.compile(
+    r"\d\s?(km|m|mi|ft)\b|\b(kilo)?(metre|meter)s?\b|\b(mile|foot|feet|yard)s?\b",
+    re.IGNORECASE,
+)
 
 
 def expected_kind(question: str) -> str | None:
@@ -47,7 +53,8 @@ def holds_kind(answer: str, kind: str | None) -> bool:
     if kind == "quantity":
         return bool(extract_quantities(text))
     if kind == "duration":
-        return bool(_DURATION_UNITS.search(text)) and bool(extract_quantities(text))
+        unit = _DURATION_UNITS.search(text) or _LENGTH_UNITS.search(text)
+        return bool(unit) and bool(extract_quantities(text))
     if kind == "time":
         return bool(_TIME_WORDS.search(text))
     if kind == "name":

@@ -11,6 +11,7 @@ from rag.expect import expected_kind, holds_kind
     ("question", "kind"),
     [
         ("How long did the talks last?", "duration"),
+        ("How long is the bridge?", "duration"),
         ("How many foreign leaders attended?", "quantity"),
         ("By how much did exports grow?", "quantity"),
         ("How old is Kim Ju Ae?", "quantity"),
@@ -35,6 +36,13 @@ def test_expected_kind(question: str, kind: str | None) -> None:
     [
         ("It took 20 hours [1].", "duration", True),
         ("The talks were held on Thursday evening [1].", "duration", False),
+        # "how long" also asks for a length ("How long is the bridge?")
+        ("The bridge is 1.4 kilometres long [1].", "duration", True),
+        ("It spans 600 m [1].", "duration", True),
+        ("The runway is 3,000 metres [1].", "duration", True),
+        ("The line runs 12 miles [1].", "duration", True),
+        ("The bridge is long [1].", "duration", False),
+        ("The bridge crosses the Tumen river [1].", "duration", False),
         ("26 foreign leaders attended [1].", "quantity", True),
         ("Exports grew 33 percent.", "quantity", True),
         ("Many leaders attended.", "quantity", False),
