@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from rag import dates
 from rag.chunk import Chunk
 from rag.facts import (
     extract_quantities,
@@ -96,8 +97,10 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
     Names and numbers the claim repeats from `given` (the question) need no backing: the user
     supplied them; names and years of the article's title and date are backed by them, which
     the model reads with the passage ("May 9, 2025" from "Friday, May 9" in an article of
-    2025-05-09; the date only where the passage states no year of its own). The claim's
-    other words still must be in the passage. A name may also be the long form of one in the
+    2025-05-09; the date only where the passage states no year of its own), and a relative
+    day by the calendar day it means ("September 2" by "on Tuesday" in an article of Thursday
+    4 September 2025; rag.dates.with_calendar_days). The claim's other words still must be
+    in the passage. A name may also be the long form of one in the
     passage: "Kim Jong Un" is backed by a passage saying "Kim" when the rest of the same
     `article` (its other passages in the prompt) names him in full.
 
@@ -110,10 +113,12 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
     # a count or a length of time the claim states beyond those the question gave
     timed = spans_and_counts(strip_citation_markers(claim)) - spans_and_counts(given)
     best: tuple[float, int, int, int] | None = None
+    published = dates.parse_date(chunk.date)
     for start, end in windows:
-        passage = chunk.text[start:end]
+        text = chunk.text[start:end]
         # the article's date backs a year only where the passage itself states none
-        heading = chunk.title if any(map(is_year, extract_quantities(passage))) else dated
+        heading = chunk.title if any(map(is_year, extract_quantities(text))) else dated
+        passage = dates.with_calendar_days(text, published)
         missing = [
             m
             for m in missing_claims(claim, [passage, heading])

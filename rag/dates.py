@@ -6,7 +6,8 @@ relative dates the way news copy uses them: a weekday alone or after "on" is the
 day on or before publication ("Kim arrived on Tuesday" in a Thursday paper is two days
 earlier), or the next one on or after it when the sentence speaks of the future ("will meet
 on Friday"); "today", "yesterday", "tomorrow", "last/this/next week|month|year" follow the
-publication date.
+publication date. `with_calendar_days` writes each resolved day into a passage after its
+expression, for checking claims that give the date.
 `time_frame` reads the period a question names ("in September 2025", "on 4 September 2025",
 "in 2024") and whether it wants the newest reports ("latest", "most recent").
 A small closed grammar on purpose: general date parsers read "may" or "march" as months and put
@@ -21,7 +22,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from rag.text import MONTH_PATTERN, MONTHS
+from rag.text import MONTH_PATTERN, MONTHS, sentence_spans
 
 WEEKDAYS = {name.lower(): n for n, name in enumerate(calendar.day_name)}
 
@@ -87,6 +88,26 @@ def resolve_relative(sentence: str, published: dt.date) -> list[Resolved]:
         if value:
             found.append(Resolved(match.start(), match.end(), match.group(0), value))
     return found
+
+
+def with_calendar_days(passage: str, published: dt.date | None) -> str:
+    """The passage with the calendar day of each relative day after it, as news copy means
+    it: "arrived on Tuesday" in an article of Thursday 4 September 2025 reads "arrived on
+    Tuesday (2 September)", so a claim giving the date the model worked out can be checked
+    against the day the article means. Only days: no year ("Since 2019" is not backed by a
+    Thursday of 2019), and "last week" names no day."""
+    if published is None:
+        return passage
+    pieces, done = [], 0
+    for a, b in sentence_spans(passage):
+        for relative in resolve_relative(passage[a:b], published):
+            if day := _DAY.fullmatch(relative.value):
+                pieces += [passage[done : a + relative.end], f" ({day[1]})"]
+                done = a + relative.end
+    return "".join(pieces) + passage[done:]
+
+
+_DAY = re.compile(r"(\d{1,2} [A-Z][a-z]+) \d{4}")  # human()'s "2 September 2025"
 
 
 def _resolve(match: re.Match[str], published: dt.date, future: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import pairwise
 from pathlib import Path
 
@@ -524,6 +525,20 @@ def test_a_date_copied_with_its_abbreviated_month_is_kept() -> None:
     assert check("Kim's train left Beijing on Sept. 4 [1].", [source], NOT_FOUND).claims
     assert check("It left on September 4 [1].", [source], NOT_FOUND).claims
     assert not check("Kim's train left Beijing on Aug. 4 [1].", [source], NOT_FOUND).claims
+
+
+def test_a_relative_day_backs_the_calendar_date_it_means() -> None:
+    # a Thursday paper: "on Tuesday" is 2 September 2025, "will ... on Friday" 5 September
+    text = "Kim arrived in Beijing on Tuesday with his daughter. Xi will host a dinner on Friday."
+    source = Chunk("k:0", "k", "Kim in Beijing", "2025-09-04", 0, 0, len(text), text)
+    checked = check("Kim arrived in Beijing on September 2, 2025 [1].", [source], NOT_FOUND)
+    assert checked.claims and checked.citations[0].quote.startswith("Kim arrived")
+    assert check("Tuesday, Sept. 2 [1].", [source], NOT_FOUND, "When did Kim arrive?").claims
+    assert check("Xi will host a dinner on September 5 [1].", [source], NOT_FOUND).claims
+    for wrong in ("September 3, 2025", "September 4, 2025", "Tuesday, August 26"):
+        assert not check(f"Kim arrived in Beijing on {wrong} [1].", [source], NOT_FOUND).claims
+    undated = dataclasses.replace(source, date=None)
+    assert not check("Kim arrived in Beijing on September 2 [1].", [undated], NOT_FOUND).claims
 
 
 def test_the_articles_date_does_not_back_a_year_the_passage_contradicts() -> None:

@@ -56,3 +56,11 @@ def test_favoured(
 )  # fmt: skip
 def test_parse_date(value: str | None, expected: dt.date | None) -> None:
     assert dates.parse_date(value) == expected
+
+
+def test_with_calendar_days_writes_each_relative_day_out_after_it() -> None:
+    text = "Kim arrived on Tuesday. Talks follow next week."
+    assert dates.with_calendar_days(text, dt.date(2025, 9, 4)) == (
+        "Kim arrived on Tuesday (2 September). Talks follow next week."  # a week names no day
+    )
+    assert dates.with_calendar_days(text, None) == text
