@@ -100,9 +100,9 @@ def support(claim: str, chunk: Chunk, given: str = "", article: str = "") -> Spa
     2025-05-09; the date only where the passage states no year of its own), and a relative
     day by the calendar day it means ("September 2" by "on Tuesday" in an article of Thursday
     4 September 2025; rag.dates.with_calendar_days). The claim's other words still must be
-    in the passage. A name may also be the long form of one in the
-    passage: "Kim Jong Un" is backed by a passage saying "Kim" when the rest of the same
-    `article` (its other passages in the prompt) names him in full.
+    in the passage. A name may also be the long form of one in the passage: "Kim Jong Un" is
+    backed by a passage saying "Kim" when the rest of the same `article` (its other passages
+    in the prompt) names him in full.
 
     Numbers must sit beside the claim's words: "4 leaders" is not backed by "26 leaders" in
     one sentence and "fourth summit" in another."""

@@ -1,10 +1,9 @@
 """What kind of answer a question asks for, and whether an answer holds one.
 
 "How many/much" wants a quantity, "how long" a duration or a length ("How long is the
-bridge?"), "how old" an age, "when" (or "what
-day/date/year") a time, "who" a name. An answer without the kind its question asks for has
-answered something else: a small model copying a nearby sentence. Questions of other shapes
-expect nothing in particular.
+bridge?"), "how old" an age, "when" (or "what day/date/year") a time, "who" a name. An answer
+without the kind its question asks for has answered something else: a small model copying a
+nearby sentence. Questions of other shapes expect nothing in particular.
 Knows nothing about models, retrieval or citations; pure functions of strings.
 """
 
