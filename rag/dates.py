@@ -50,6 +50,7 @@ class Resolved:
     end: int
     text: str
     value: str  # the absolute date: "4 September 2025", "September 2025", "2024"
+    day: dt.date | None = None  # the calendar day, when the expression names one
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,9 @@ def resolve_relative(sentence: str, published: dt.date) -> list[Resolved]:
     future = bool(_FUTURE.search(sentence))
     found = []
     for match in _RELATIVE.finditer(sentence):
-        value = _resolve(match, published, future)
+        value, day = _resolve(match, published, future)
         if value:
-            found.append(Resolved(match.start(), match.end(), match.group(0), value))
+            found.append(Resolved(match.start(), match.end(), match.group(0), value, day))
     return found
 
 
@@ -101,16 +102,17 @@ def with_calendar_days(passage: str, published: dt.date | None) -> str:
     pieces, done = [], 0
     for a, b in sentence_spans(passage):
         for relative in resolve_relative(passage[a:b], published):
-            if day := _DAY.fullmatch(relative.value):
-                pieces += [passage[done : a + relative.end], f" ({day[1]})"]
+            if day := relative.day:
+                pieces += [
+                    passage[done : a + relative.end],
+                    f" ({day.day} {calendar.month_name[day.month]})",
+                ]
                 done = a + relative.end
     return "".join(pieces) + passage[done:]
 
 
-_DAY = re.compile(r"(\d{1,2} [A-Z][a-z]+) \d{4}")  # human()'s "2 September 2025"
-
-
-def _resolve(match: re.Match[str], published: dt.date, future: bool) -> str:
+def _resolve(match: re.Match[str], published: dt.date, future: bool) -> tuple[str, dt.date | None]:
+    """The absolute date of a relative expression, and its calendar day when it names one."""
     modifier, weekday, deictic, modifier2, unit = (g and g.lower() for g in match.groups())
     if weekday:
         target = WEEKDAYS[weekday]
@@ -122,17 +124,18 @@ def _resolve(match: re.Match[str], published: dt.date, future: bool) -> str:
             day = published - dt.timedelta(days=(published.weekday() - target) % 7)
             if modifier == "last" and day == published:
                 day -= dt.timedelta(days=7)
-        return human(day)
+        return human(day), day
     if deictic:
         offset = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}[deictic]
-        return human(published + dt.timedelta(days=offset))
+        day = published + dt.timedelta(days=offset)
+        return human(day), day
     step = {"last": -1, "this": 0, "next": 1}[modifier2]
     if unit == "year":
-        return str(published.year + step)
+        return str(published.year + step), None
     if unit == "month":
-        return _shift_month(published, step)
+        return _shift_month(published, step), None
     monday = published - dt.timedelta(days=published.weekday()) + dt.timedelta(weeks=step)
-    return f"the week of {human(monday)}"
+    return f"the week of {human(monday)}", None
 
 
 def time_frame(question: str) -> TimeFrame:
