@@ -214,22 +214,28 @@ def test_server_sent_event_framing() -> None:
     assert responses.DONE == "data: [DONE]\n\n"
 
 
-def test_the_gate_bounds_its_queue_and_frees_places() -> None:
+def test_the_gate_hands_a_free_turn_at_once_and_bounds_the_queue_behind_it() -> None:
     gate = Gate(max_waiting=2)
-    first, second = gate.reserve(), gate.reserve()
+    first = gate.reserve()  # the turn is free: first holds it before it ever waits
+    assert gate.waiting == 0 and gate.queued == 1 and first.ahead == 0
+    second, third = gate.reserve(), gate.reserve()
+    assert gate.waiting == 2 and (second.ahead, third.ahead) == (1, 2)
     with pytest.raises(Busy, match="2 questions are waiting"):
         gate.reserve()
-    assert first.wait() and gate.waiting == 1
+    assert first.wait() and gate.waiting == 2
     second.close()  # never used: its place is given back
-    third = gate.reserve()
     cancelled = threading.Event()
     cancelled.set()
     assert not third.wait(cancelled) and gate.waiting == 0  # the turn is still first's
+    fourth, fifth = gate.reserve(), gate.reserve()
     first.close()
     first.close()  # idempotent
-    fourth = gate.reserve()
+    assert gate.waiting == 1 and fourth.ahead == 0  # handed to fourth, the next in line
     assert fourth.wait() and fourth.waited_ms >= 0
     fourth.close()
+    assert fifth.wait()
+    fifth.close()
+    assert gate.queued == 0
 
 
 class Scripted(GatedAnswerer):

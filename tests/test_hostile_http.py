@@ -199,7 +199,7 @@ def test_a_full_queue_is_busy_on_the_api_and_in_the_chat(tmp_path: Path) -> None
     deadline = time.monotonic() + 60  # as long as a loaded machine needs, no longer
     while answerer.gate.waiting < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert answerer.gate.waiting == 2, "the three questions did not fill the gate"
+    assert answerer.gate.waiting == 2, f"the three questions did not fill the gate: {statuses}"
     busy = test.post("/v1/chat/completions", json=ASK)
     error = error_of(busy, 429)
     assert error["type"] == "rate_limit_error" and error["code"] == "server_busy"

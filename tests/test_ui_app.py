@@ -98,6 +98,7 @@ def test_an_unexpected_failure_is_a_generic_line_and_the_question_goes_back(
 def test_a_full_queue_is_a_sentence_and_the_question_goes_back(tmp_path: Path) -> None:
     h = handlers(tmp_path)
     h.gate.max_waiting = 0
+    h.gate.reserve()  # an answer is being made and none may wait behind it
     *_, (messages, _, _, pending) = h.answer_turn("Who came?", [{}, {}], [])
     assert "The server is busy" in messages[-1]["content"] and pending == "Who came?"
 

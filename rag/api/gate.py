@@ -1,10 +1,12 @@
 """Turns for answers: one answer at a time in this process, and a bounded queue of waiting ones.
 
-Contract: `Gate.reserve()` takes a place in the queue at once, or raises `Busy` when
-`max_waiting` answers already wait; the `Ticket` then waits for the turn (`wait`, which gives up
-when its `cancelled` event is set; turns go in the order places were reserved) and holds it
-until `close()` (idempotent; it also gives back a place never used). Read-only counts for a
-waiting user: `Gate.queued` (answers made or waiting now), `Ticket.ahead` (answers before it).
+Contract: `Gate.reserve()` takes the turn at once when it is free, else a place in the queue,
+or raises `Busy` when `max_waiting` answers already wait behind the one being made; the
+`Ticket` then waits for the turn (`wait`, which gives up when its `cancelled` event is set;
+turns are handed over in the order places were reserved) and holds it until `close()`
+(idempotent; it also gives back a place or a turn never used). Read-only counts for a waiting
+user: `Gate.waiting` (answers waiting behind the one being made), `Gate.queued` (answers made or
+waiting now), `Ticket.ahead` (answers before it).
 `GatedAnswerer` is an `Answerer` whose `stream` takes its turn this way, so the browser chat and
 the API, sharing one, never interleave their model calls; `ungated` is the plain stream for a
 caller that holds a ticket itself.
@@ -32,8 +34,8 @@ class Busy(RagError):
 
 
 class Gate:
-    """One turn at a time, taken in the order the places were reserved; at most `max_waiting`
-    tickets wait for it."""
+    """One turn at a time, handed over in the order the places were reserved; at most
+    `max_waiting` tickets wait for it."""
 
     def __init__(self, max_waiting: int = MAX_WAITING) -> None:
         self.max_waiting = max_waiting
@@ -43,7 +45,9 @@ class Gate:
 
     @property
     def waiting(self) -> int:
-        return len(self._queue)
+        """Answers waiting behind the one being made."""
+        with self._changed:
+            return len(self._queue)
 
     @property
     def queued(self) -> int:
@@ -52,16 +56,19 @@ class Gate:
             return len(self._queue) + (self._holder is not None)
 
     def reserve(self) -> Ticket:
-        """A place in the queue; Busy when it is full."""
+        """The turn when it is free, else a place in the queue; Busy when the queue is full."""
         with self._changed:
+            ticket = Ticket(self)
+            if self._holder is None:
+                self._holder = ticket
+                return ticket
             if len(self._queue) >= self.max_waiting:
                 raise Busy(
                     f"the server is busy: {len(self._queue)} questions are waiting; "
                     "try again in a minute"
                 )
-            ticket = Ticket(self)
             self._queue.append(ticket)
-        return ticket
+            return ticket
 
     def _ahead(self, ticket: Ticket) -> int:
         with self._changed:
@@ -70,22 +77,20 @@ class Gate:
             return self._queue.index(ticket) + (self._holder is not None)
 
     def _take(self, ticket: Ticket, cancelled: threading.Event | None) -> bool:
-        """Block until `ticket` is first and the turn is free (True), or `cancelled` is set
+        """Block until the turn is handed to `ticket` (True), or `cancelled` is set first
         (False: its place is given back)."""
         with self._changed:
-            while self._holder is not None or self._queue[0] is not ticket:
+            while self._holder is not ticket:
                 if cancelled is not None and cancelled.is_set():
                     self._leave(ticket)
                     return False
                 self._changed.wait(POLL_SECONDS)
-            self._queue.pop(0)
-            self._holder = ticket
             return True
 
     def _leave(self, ticket: Ticket) -> None:
         with self._changed:
             if self._holder is ticket:
-                self._holder = None
+                self._holder = self._queue.pop(0) if self._queue else None
             elif ticket in self._queue:
                 self._queue.remove(ticket)
             self._changed.notify_all()

@@ -2,9 +2,9 @@
 
 Contract: `turns(answerer)` is the gate an answerer's answers take turns through (a
 `GatedAnswerer`'s, shared with the API, or a new one for a plain `Answerer`) and its events
-without that gate. `AnswerRun(gate, events, question, history)` takes a place in the gate's queue
-at once (`Busy` when the queue is full) and starts a thread that waits for its turn, then
-reads the answer's events. `watch()` yields a `Progress` at every event and at least every
+without that gate. `AnswerRun(gate, events, question, history)` takes the turn or a place in
+the queue at once (`Busy` when the queue is full) and starts a thread that waits for its turn,
+then reads the answer's events. `watch()` yields a `Progress` at every event and at least every
 POLL_SECONDS while nothing happens (so the page can count the seconds and the questions
 ahead); it ends after the final `Answer`, within POLL_SECONDS of `cancel()` (without one), or
 raises what the answer raised. `cancel()` (idempotent, from any thread; also when the watching
