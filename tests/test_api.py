@@ -233,9 +233,11 @@ def test_the_gate_hands_a_free_turn_at_once_and_bounds_the_queue_behind_it() -> 
     assert gate.waiting == 1 and fourth.ahead == 0  # handed to fourth, the next in line
     assert fourth.wait() and fourth.waited_ms >= 0
     fourth.close()
-    assert fifth.wait()
-    fifth.close()
-    assert gate.queued == 0
+    fourth.close()  # idempotent: the turn is not handed on twice
+    sixth = gate.reserve()
+    fifth.close()  # handed the turn but never used: it goes on to the next in line
+    assert not sixth.wait(cancelled) and gate.queued == 0  # a cancelled one gives it back
+    assert gate.reserve().wait()
 
 
 class Scripted(GatedAnswerer):

@@ -77,15 +77,15 @@ class Gate:
             return self._queue.index(ticket) + (self._holder is not None)
 
     def _take(self, ticket: Ticket, cancelled: threading.Event | None) -> bool:
-        """Block until the turn is handed to `ticket` (True), or `cancelled` is set first
-        (False: its place is given back)."""
+        """Block until the turn is handed to `ticket` (True), or `cancelled` is set (False: its
+        place, or the turn handed to it, is given back)."""
         with self._changed:
-            while self._holder is not ticket:
-                if cancelled is not None and cancelled.is_set():
-                    self._leave(ticket)
-                    return False
+            while not (cancelled is not None and cancelled.is_set()):
+                if self._holder is ticket:
+                    return True
                 self._changed.wait(POLL_SECONDS)
-            return True
+            self._leave(ticket)
+            return False
 
     def _leave(self, ticket: Ticket) -> None:
         with self._changed:
