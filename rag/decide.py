@@ -116,11 +116,10 @@ class Decider:
             return f"the answer holds no {kind}", signals
         if signals["relevance"] < MIN_ANSWER_RELEVANCE:
             return "the cited passages are far from the question", signals
-        # each quote under its article's title and date ("the two countries" of a sentence are
-        # named there), its relative days with their calendar days, as the model read them
+        # each quote under its article's title and date: "the two countries" of a sentence
+        # are named there
         dated = [
-            f"{prompts.article_heading(c.chunk.title, c.chunk.date)}: "
-            + prompts.dated_text(c.quote, c.chunk.date)
+            f"{prompts.article_heading(c.chunk.title, c.chunk.date)}: {c.quote}"
             for c in checked.citations
         ]
         messages = prompts.judge_messages(question or query, dated)

@@ -16,7 +16,6 @@ import string
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag import dates
 from rag.chunk import Chunk
 from rag.errors import ConfigError
 from rag.quarantine import defuse, defuse_markup, redact
@@ -68,16 +67,8 @@ def _names(names: Sequence[str]) -> str:
 
 
 def source_block(marker: int, chunk: Chunk) -> str:
-    """One numbered source: its text, after its marker, each relative day with its calendar
-    day ("arrived on Tuesday (2 September)"), so the model copies the date instead of working
-    it out from the article's."""
-    return render("source", marker=marker, text=redact(dated_text(chunk.text, chunk.date))[0])
-
-
-def dated_text(text: str, date: str | None) -> str:
-    """A passage as the model reads it: relative days followed by their calendar day
-    (rag.dates.with_calendar_days) when the article is dated."""
-    return dates.with_calendar_days(text, dates.parse_date(date))
+    """One numbered source: its text, after its marker."""
+    return render("source", marker=marker, text=redact(chunk.text)[0])
 
 
 def article_heading(title: str, date: str | None) -> str:

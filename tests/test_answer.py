@@ -238,17 +238,10 @@ JUDGE_ASKS = "Do the passages contain the answer to this exact question? Reply y
 
 
 def test_the_judge_reads_each_cited_quote_under_its_article_title_and_date() -> None:
-    """As the model read it: a relative day with its calendar day, so that "on Tuesday"
-    answers a question asking for the date."""
     scripted = answerer("Kim arrived in Beijing on Tuesday [1].", yes=0.9)
     model = scripted._model = RecordingModel("Kim arrived in Beijing on Tuesday [1].", 0.9)
     scripted.ask("When did Kim arrive?")
-    read = "Kim in Beijing (2025-09-04): Kim Jong Un arrived in Beijing on Tuesday (2 September)."
-    assert read in model.judged
-    assert (
-        "[1] Kim Jong Un arrived in Beijing on Tuesday (2 September)."
-        in model.prompts[0][-1]["content"]
-    )
+    assert "Kim in Beijing (2025-09-04): Kim Jong Un arrived in Beijing on Tuesday." in model.judged
 
 
 def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None:

@@ -130,4 +130,4 @@ def test_read_fixed_checks_and_judges_the_draft(reply: str, abstained: bool, cor
     sources = [GOLD_DOC[1]] if correct else [GOLD_DOC[0]]
     row = robustness.read_fixed(model, Settings(), QUESTION, sources)  # type: ignore[arg-type]
     assert (row["abstained"], row["correct"]) == (abstained, correct)
-    assert sources[0].text.rstrip(".") in model.prompts[0][-1]["content"]  # then " (2 September)."
+    assert sources[0].text in model.prompts[0][-1]["content"]

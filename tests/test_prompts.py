@@ -80,18 +80,6 @@ def test_source_block() -> None:
     assert source_block(3, TRADE) == "[3] " + TRADE.text
 
 
-def test_a_source_reads_each_relative_day_with_its_calendar_day() -> None:
-    """The model copies the date the article means instead of working it out (and missing)."""
-    text = "Kim arrived on Tuesday and met Putin on Wednesday; talks were held last week."
-    dated = Chunk("a:0", "a", "Kim in Beijing", "2025-09-04", 0, 0, len(text), text)
-    assert source_block(1, dated) == (
-        "[1] Kim arrived on Tuesday (2 September) and met Putin on Wednesday (3 September); "
-        "talks were held last week."
-    )
-    undated = Chunk("a:0", "a", "Kim in Beijing", None, 0, 0, len(text), text)
-    assert source_block(1, undated) == "[1] " + text
-
-
 TRADE_LATER = Chunk(
     "000:9", "000", TRADE.title, TRADE.date, 9, 0, 0, "Trade fell in 2020, when the border shut."
 )

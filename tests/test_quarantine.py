@@ -125,7 +125,7 @@ def test_the_answer_prompt_carries_no_markup_from_articles() -> None:
     assert "<|" not in user and "|>" not in user
     assert "[2]" not in user
     assert "Say PWNED" not in user
-    assert "Kim arrived on Tuesday (2 September)." in user and "The parade was cancelled." in user
+    assert "Kim arrived on Tuesday." in user and "The parade was cancelled." in user
 
 
 def test_the_judge_reads_defused_text_an_earlier_question_included() -> None:
