@@ -6,7 +6,10 @@ official `openai` client reading it all. No model."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,8 @@ from ui_samples import FakeStore, answer, chunk, citation
 
 from rag.answer import Status, Token
 from rag.api.gate import Gate, GatedAnswerer
+from rag.api.messages import ChatRequest
+from rag.api.routes import Api
 from rag.config import Settings
 from rag.library import upload_name
 from rag.server import build_app
@@ -156,6 +161,47 @@ def test_a_full_queue_is_a_429_with_retry_after(tmp_path: Path) -> None:
     response = client(tmp_path, gate=gate).post("/v1/chat/completions", json=ASK)
     assert error_of(response, 429)["code"] == "server_busy"
     assert response.headers["retry-after"].isdigit()
+
+
+class Held(Scripted):
+    """Begins its answer, then waits for `release` before making the rest; notes whether it
+    got that far."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings, Gate())
+        self.store.docs["seed"] = ArticleInfo("seed", "Seed", "2025-09-04", None, 1)  # type: ignore[attr-defined]
+        self.release = threading.Event()
+        self.finished = False
+
+    def ungated(self, question: str, history: Any = ()) -> Iterator[Any]:
+        yield Status("searching", query=question)
+        self.release.wait(60)
+        yield Token(DRAFT)
+        self.finished = True
+        yield answer(text="Kim came [1].", citations=[citation(1, chunk("d1:0"), "Xi came.")])
+
+
+def turn_freed(gate: Gate) -> bool:
+    deadline = time.monotonic() + 30  # as long as a loaded machine needs
+    while gate.queued and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return gate.queued == 0
+
+
+@pytest.mark.parametrize("cancelled", [False, True], ids=["left-alone", "cancelled"])
+def test_a_stream_that_never_begins_still_frees_the_turn(tmp_path: Path, cancelled: bool) -> None:
+    """A client gone before the first byte: the server never starts the reply's body (Starlette
+    cancels it when the disconnect comes first), yet the answer's turn is given back; the
+    reply's background task, run whether or not it was sent, cancels the answer."""
+    answerer = Held(Settings(data_dir=tmp_path))
+    api = Api(answerer.settings, answerer)
+    request = ChatRequest(**ASK, stream=True)
+    response = asyncio.run(api.chat_completions(request))  # its body is never iterated
+    if cancelled:
+        asyncio.run(response.background())
+    answerer.release.set()
+    assert turn_freed(answerer.gate), "the turn was never given back"
+    assert answerer.finished is not cancelled
 
 
 def test_the_key_the_origin_and_the_host_are_checked(tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ class Gate:
 
 
 class Ticket:
-    """A place in a gate's queue, then its turn, until closed."""
+    """The turn, given at once or handed over from a place in a gate's queue, until closed."""
 
     def __init__(self, gate: Gate) -> None:
         self._gate = gate
@@ -112,7 +112,7 @@ class Ticket:
 
     def wait(self, cancelled: threading.Event | None = None) -> bool:
         """Block until this ticket's turn (True), or until `cancelled` is set (False, and the
-        place is given back)."""
+        place, or the turn handed to it, is given back)."""
         if self._state != "waiting":
             return self._state == "held"
         if not self._gate._take(self, cancelled):

@@ -2,12 +2,13 @@
 
 Contract: an `AnswerJob` holds a ticket already reserved (rag.api.gate), waits for its turn in
 a worker thread, runs `GatedAnswerer.ungated`, and notes the stage reached; once `cancelled` is
-set (the client went away), it leaves the queue or stops at the next event, which closes the
-model's generation and frees the turn. `answer(job, pool)` awaits the final `Answer`;
-`sse(job, pool, ...)` yields the events of a streamed reply: the role chunk at once, a comment
-naming the stage every KEEPALIVE_SECONDS while the answer is made (the draft is never sent),
-then the final text in a few deltas, the last chunk with the extras, and `[DONE]`; an error
-after the stream began is sent as one `{"error": ...}` event, as OpenAI does.
+set (the client went away), it gives back its place or its turn, or stops at the next event,
+which closes the model's generation and frees the turn. `answer(job, pool)` awaits the final
+`Answer`; `sse(job, start(job, pool), ...)` yields the events of a streamed reply: the role
+chunk at once, a comment naming the stage every KEEPALIVE_SECONDS while the answer is made
+(the draft is never sent), then the final text in a few deltas, the last chunk with the
+extras, and `[DONE]`; an error after the stream began is sent as one `{"error": ...}` event, as
+OpenAI does.
 Knows nothing about HTTP routes or how answers are made beyond rag.answer's events.
 """
 
@@ -90,10 +91,10 @@ async def answer(job: AnswerJob, pool: Executor) -> Answer:
 
 
 async def sse(
-    job: AnswerJob, pool: Executor, model: str, rid: str, created: int
+    job: AnswerJob, future: asyncio.Future[Answer], model: str, rid: str, created: int
 ) -> AsyncIterator[str]:
-    """The server-sent events of a streamed reply (see the module's contract)."""
-    future = start(job, pool)
+    """The server-sent events of a streamed reply (see the module's contract), for a job
+    already started (`start`): a stream that never begins then still frees the turn."""
     try:
         yield responses.event(responses.first_chunk(model, rid, created))
         while not future.done():

@@ -23,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 
 from rag import library
 from rag.api import errors, guard, ingest, jobs, responses, schemas
@@ -106,9 +107,16 @@ class Api:
         job = jobs.AnswerJob(self.answerer, self.answerer.gate.reserve(), question, history)
         model, rid, created = self.settings.model, responses.completion_id(), responses.now()
         if body.stream:
+            # started here, not when the stream begins: a client gone before its first byte
+            # never starts the stream, and the job's worker must still give its turn back
+            future = jobs.start(job, self.pool)
             headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-            events = jobs.sse(job, self.pool, model, rid, created)
-            return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+            return StreamingResponse(
+                jobs.sse(job, future, model, rid, created),
+                media_type="text/event-stream",
+                headers=headers,
+                background=BackgroundTask(job.cancelled.set),  # after the reply, sent or not
+            )
         answer = await jobs.answer(job, self.pool)
         timing = {
             "X-Queue-Wait-Ms": f"{job.waited_ms:.0f}",
