@@ -1,14 +1,14 @@
 """One answer for the API, made in a worker thread in its turn, awaited or streamed.
 
-Contract: an `AnswerJob` holds a ticket already reserved (rag.api.gate), waits for its turn in
-a worker thread, runs `GatedAnswerer.ungated`, and notes the stage reached; once `cancelled` is
+Contract: an `AnswerJob` holds a ticket already reserved (rag.api.gate), waits for its turn in a
+worker thread, runs `GatedAnswerer.ungated`, and notes the stage reached; once `cancelled` is
 set (the client went away), it gives back its place or its turn, or stops at the next event,
-which closes the model's generation and frees the turn. `answer(job, pool)` awaits the final
-`Answer`; `sse(job, start(job, pool), ...)` yields the events of a streamed reply: the role
-chunk at once, a comment naming the stage every KEEPALIVE_SECONDS while the answer is made
-(the draft is never sent), then the final text in a few deltas, the last chunk with the
-extras, and `[DONE]`; an error after the stream began is sent as one `{"error": ...}` event, as
-OpenAI does.
+which closes the model's generation and frees the turn. `start(job, pool)` runs it at once (so
+that a reply never begun still frees the turn); `answer(job, future)` awaits the final `Answer`;
+`sse(job, future, ...)` yields the events of a streamed reply: the role chunk at once, a comment
+naming the stage every KEEPALIVE_SECONDS while the answer is made (the draft is never sent),
+then the final text in a few deltas, the last chunk with the extras, and `[DONE]`; an error
+after the stream began is sent as one `{"error": ...}` event, as OpenAI does.
 Knows nothing about HTTP routes or how answers are made beyond rag.answer's events.
 """
 
@@ -80,9 +80,8 @@ def start(job: AnswerJob, pool: Executor) -> asyncio.Future[Answer]:
     return future
 
 
-async def answer(job: AnswerJob, pool: Executor) -> Answer:
-    """The job's answer, made in `pool`; the job is cancelled if this await is."""
-    future = start(job, pool)
+async def answer(job: AnswerJob, future: asyncio.Future[Answer]) -> Answer:
+    """The answer of a job already started (`start`); the job is cancelled if this await is."""
     try:
         return await asyncio.shield(future)
     finally:

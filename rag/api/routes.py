@@ -106,10 +106,10 @@ class Api:
             raise StoreError("no articles are ingested yet: POST /v1/ingest or run `rag ingest`")
         job = jobs.AnswerJob(self.answerer, self.answerer.gate.reserve(), question, history)
         model, rid, created = self.settings.model, responses.completion_id(), responses.now()
+        # started here, not when a stream begins: a client gone before its first byte never
+        # starts the stream, and the job's worker must still give its turn back
+        future = jobs.start(job, self.pool)
         if body.stream:
-            # started here, not when the stream begins: a client gone before its first byte
-            # never starts the stream, and the job's worker must still give its turn back
-            future = jobs.start(job, self.pool)
             headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
             return StreamingResponse(
                 jobs.sse(job, future, model, rid, created),
@@ -117,7 +117,7 @@ class Api:
                 headers=headers,
                 background=BackgroundTask(job.cancelled.set),  # after the reply, sent or not
             )
-        answer = await jobs.answer(job, self.pool)
+        answer = await jobs.answer(job, future)
         timing = {
             "X-Queue-Wait-Ms": f"{job.waited_ms:.0f}",
             "X-Answer-Ms": f"{answer.timings_ms.get('total', 0.0):.0f}",
