@@ -214,13 +214,44 @@ def test_server_sent_event_framing() -> None:
     assert responses.DONE == "data: [DONE]\n\n"
 
 
+@pytest.mark.parametrize(
+    ("max_waiting", "said"),
+    [
+        (0, "the server is busy: an answer is being made; try again"),
+        (1, "the server is busy: an answer is being made and 1 more question is waiting; try"),
+    ],
+)
+def test_a_full_gate_says_what_it_is_busy_with(max_waiting: int, said: str) -> None:
+    gate = Gate(max_waiting=max_waiting)
+    held = [gate.reserve() for _ in range(max_waiting + 1)]
+    with pytest.raises(Busy) as refused:
+        gate.reserve()
+    assert str(refused.value).startswith(said)
+    for ticket in held:
+        ticket.close()
+
+
+def test_a_ticket_closed_from_another_thread_stops_waiting() -> None:
+    gate = Gate(max_waiting=1)
+    first, second = gate.reserve(), gate.reserve()
+    waited: list[bool] = []
+    waiter = threading.Thread(target=lambda: waited.append(second.wait()), daemon=True)
+    waiter.start()
+    second.close()  # e.g. the client went away while its question waited
+    waiter.join(timeout=10)
+    assert not waiter.is_alive() and waited == [False]
+    assert gate.waiting == 0 and gate.queued == 1
+    first.close()
+    assert gate.queued == 0  # the turn was not handed to the closed ticket
+
+
 def test_the_gate_hands_a_free_turn_at_once_and_bounds_the_queue_behind_it() -> None:
     gate = Gate(max_waiting=2)
     first = gate.reserve()  # the turn is free: first holds it before it ever waits
     assert gate.waiting == 0 and gate.queued == 1 and first.ahead == 0
     second, third = gate.reserve(), gate.reserve()
     assert gate.waiting == 2 and (second.ahead, third.ahead) == (1, 2)
-    with pytest.raises(Busy, match="2 questions are waiting"):
+    with pytest.raises(Busy, match="an answer is being made and 2 more questions are waiting"):
         gate.reserve()
     assert first.wait() and gate.waiting == 2
     second.close()  # never used: its place is given back

@@ -64,8 +64,7 @@ class Gate:
                 return ticket
             if len(self._queue) >= self.max_waiting:
                 raise Busy(
-                    f"the server is busy: {len(self._queue)} questions are waiting; "
-                    "try again in a minute"
+                    f"the server is busy: {_behind(len(self._queue))}; try again in a minute"
                 )
             self._queue.append(ticket)
             return ticket
@@ -77,10 +76,11 @@ class Gate:
             return self._queue.index(ticket) + (self._holder is not None)
 
     def _take(self, ticket: Ticket, cancelled: threading.Event | None) -> bool:
-        """Block until the turn is handed to `ticket` (True), or `cancelled` is set (False: its
-        place, or the turn handed to it, is given back)."""
+        """Block until the turn is handed to `ticket` (True), or `cancelled` is set or the
+        ticket closed by another thread (False: its place, or the turn handed to it, is given
+        back)."""
         with self._changed:
-            while not (cancelled is not None and cancelled.is_set()):
+            while ticket._state == "waiting" and not (cancelled is not None and cancelled.is_set()):
                 if self._holder is ticket:
                     return True
                 self._changed.wait(POLL_SECONDS)
@@ -96,6 +96,14 @@ class Gate:
             self._changed.notify_all()
 
 
+def _behind(waiting: int) -> str:
+    """ "an answer is being made", with how many wait behind it."""
+    if waiting == 0:
+        return "an answer is being made"
+    more = "1 more question is" if waiting == 1 else f"{waiting} more questions are"
+    return f"an answer is being made and {more} waiting"
+
+
 class Ticket:
     """The turn, given at once or handed over from a place in a gate's queue, until closed."""
 
@@ -108,25 +116,29 @@ class Ticket:
     @property
     def ahead(self) -> int:
         """Answers to be made before this ticket's turn (0 once it holds the turn)."""
-        return self._gate._ahead(self) if self._state == "waiting" else 0
+        with self._gate._changed:
+            return self._gate._ahead(self) if self._state == "waiting" else 0
 
     def wait(self, cancelled: threading.Event | None = None) -> bool:
-        """Block until this ticket's turn (True), or until `cancelled` is set (False, and the
-        place, or the turn handed to it, is given back)."""
-        if self._state != "waiting":
-            return self._state == "held"
-        if not self._gate._take(self, cancelled):
-            self._state = "closed"
-            return False
-        self.waited_ms = (time.monotonic() - self._since) * 1000
-        self._state = "held"
-        return True
+        """Block until this ticket's turn (True), or until `cancelled` is set or the ticket is
+        closed (False, and the place, or the turn handed to it, is given back)."""
+        with self._gate._changed:  # a condition's wait releases it while the ticket waits
+            if self._state != "waiting":
+                return self._state == "held"
+            if not self._gate._take(self, cancelled):
+                self._state = "closed"
+                return False
+            self.waited_ms = (time.monotonic() - self._since) * 1000
+            self._state = "held"
+            return True
 
     def close(self) -> None:
-        """Give back the turn, or the place in the queue."""
-        if self._state != "closed":
-            self._gate._leave(self)
-        self._state = "closed"
+        """Give back the turn, or the place in the queue; from any thread (a ticket closed
+        while it waits stops waiting)."""
+        with self._gate._changed:
+            if self._state != "closed":
+                self._state = "closed"
+                self._gate._leave(self)
 
 
 class GatedAnswerer(Answerer):
