@@ -122,8 +122,11 @@ class Answerer:
         model: ChatModel | None = None,
         retriever: Retriever | None = None,
         calibration: calibrate.Calibration | None = None,
+        chooser: evidence.Chooser | None = None,
     ) -> None:
         self.settings = settings
+        # picks the evidence sentences the model reads from the passages
+        self.choose = chooser or evidence.select
         self.store = store or Store(settings)
         self.retriever = retriever or Retriever(self.store)
         self.calibration = calibration or calibrate.load(settings.calibration, settings.model)
@@ -171,7 +174,7 @@ class Answerer:
                 earlier_plan = self.plan(" ".join(before.split()), before_history, turns - 1)
                 carried = earlier_plan.draft.sources
         sentences = self.settings.evidence_sentences
-        chosen = [] if unknown else evidence.select(query, relevant, self.store.embedder, sentences)
+        chosen = [] if unknown else self.choose(query, relevant, self.store.embedder, sentences)
         if carried:
             chosen = evidence.new_to(carried, chosen[:FOLLOW_UP_SENTENCES])
         draft = self.drafter().plan(asked, chosen, carried)

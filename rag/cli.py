@@ -176,6 +176,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         robustness=not args.no_robustness,
         gates=args.gates,
         corpus=args.corpus,
+        gold_evidence=args.gold_evidence,
     )
 
 
@@ -292,6 +293,12 @@ def parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument(
         "--gates", type=Path, help="TOML thresholds; exit 1 when a metric misses its threshold"
+    )
+    evaluate.add_argument(
+        "--gold-evidence",
+        action="store_true",
+        help="diagnostic: the model also reads each question's gold evidence that retrieval "
+        "found (what the answers would be with a perfect choice of sentences)",
     )
     evaluate.set_defaults(run=cmd_eval)
 

@@ -7,7 +7,8 @@ retrieval fuses passages), keeps the best `n`, and returns them as hits on sub-p
 each is a `Chunk` with its parent passage's id, article and position, covering one sentence
 (or adjacent kept sentences joined), with offsets into the article, so a quote stays exact.
 Returned in score order; `n <= 0` returns the hits unchanged. `new_to` keeps those a
-follow-up has not already shown.
+follow-up has not already shown. `sub_hit` makes such a hit of sentences of a passage; a
+`Chooser` is any function of `select`'s shape (the answerer takes one).
 A model reads a few sentences several times faster than whole passages (prompt reading is
 most of the time to the first token on a CPU), and with less beside the answer it copies less
 of the neighbouring text.
@@ -17,12 +18,14 @@ Knows nothing about prompts, models or Chroma.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rag.chunk import Chunk
 from rag.embed import Embedder, similarity
 from rag.retrieve import Hit, fuse
 from rag.text import sentence_spans, tokenize
+
+Chooser = Callable[[str, Sequence[Hit], Embedder, int], list[Hit]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +68,7 @@ def select(query: str, hits: Sequence[Hit], embedder: Embedder, n: int) -> list[
             groups.append([i])
     groups.sort(key=lambda group: min(best[i] for i in group))
     return [
-        _sub_hit(sentences[g[0]], sentences[g[-1]], max(dense[i] for i in g), rank)
+        sub_hit(sentences[g[0]], sentences[g[-1]], max(dense[i] for i in g), rank)
         for rank, g in enumerate(groups, start=1)
     ]
 
@@ -90,7 +93,8 @@ def _adjacent(a: Sentence, b: Sentence) -> bool:
     return not a.hit.chunk.text[a.end : b.start].strip()
 
 
-def _sub_hit(first: Sentence, last: Sentence, closeness: float, rank: int) -> Hit:
+def sub_hit(first: Sentence, last: Sentence, closeness: float, rank: int) -> Hit:
+    """The hit on `first` to `last` (sentences of one passage, in order), offsets exact."""
     chunk = first.hit.chunk
     part = Chunk(
         chunk_id=chunk.chunk_id,

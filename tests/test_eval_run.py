@@ -69,6 +69,20 @@ def test_an_exception_becomes_the_error_of_its_prediction_and_the_run_goes_on() 
     assert set(failed) == set(answered)
 
 
+def test_each_question_is_prepared_before_it_is_asked() -> None:
+    asked: list[str] = []
+
+    class Recording(FakeAnswerer):
+        def ask(self, question: str, history: list[dict[str, str]]) -> Answer:
+            asked.append(f"ask {question}")
+            return super().ask(question, history)
+
+    questions = [Question(id=i, question=i, answerable=False) for i in ("a", "b")]
+    run.evaluate(Recording(), questions, lambda q: asked.append(f"prepare {q.id}"))  # type: ignore[arg-type]
+    # then the determinism re-asks, prepared the same way
+    assert asked == ["prepare a", "ask a", "prepare b", "ask b"] * 2
+
+
 def test_command_line_and_default_output_folder() -> None:
     assert run.command_line(["eval", "--split", "smoke"]) == "rag eval --split smoke"
     assert run.command_line(["ask", "a b"]) == "rag ask 'a b'"

@@ -5,7 +5,9 @@ the chosen split and the first `limit`, makes sure the store holds the corpus (s
 default; syncing is idempotent), answers every question with `Answerer.ask` (a question that
 raises gets its error recorded and the run goes on), re-asks the first few questions to measure
 determinism, and optionally measures reader robustness on fixed contexts
-(rag.eval.robustness). It writes into the output folder (default eval/runs/<UTC time>):
+(rag.eval.robustness). With `gold_evidence`, the model also reads each question's gold
+evidence found in the retrieved passages (rag.eval.oracle: the reader's ceiling). It writes
+into the output folder (default eval/runs/<UTC time>):
 
     predictions.jsonl  per question: id and rag.schema.trace_json (or failure_json)
     scores.jsonl       rag.eval.scoring's per-question scores
@@ -24,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import shlex
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +39,7 @@ from rag.config import Settings
 from rag.errors import RagError
 from rag.eval import report, scoring
 from rag.eval.gates import Gate, check_gates, gates_section, load_gates
+from rag.eval.oracle import GoldEvidence
 from rag.eval.outputs import load_baseline, write_json, write_jsonl
 from rag.eval.questions import HELD_OUT, Question, load_questions
 from rag.eval.robustness import run_robustness
@@ -92,9 +95,16 @@ def ensure_corpus(store: Store, corpus: Sequence[Path]) -> list[Article]:
     return articles
 
 
-def predict(answerer: Answerer, question: Question) -> tuple[Prediction, Passages | None]:
+Prepare = Callable[[Question], None]  # called before each question is asked
+
+
+def predict(
+    answerer: Answerer, question: Question, prepare: Prepare | None = None
+) -> tuple[Prediction, Passages | None]:
     """The prediction for one question and the text of the passages it retrieved; an exception
     becomes the prediction's error."""
+    if prepare is not None:
+        prepare(question)
     try:
         answer = answerer.ask(question.question, question.history)
     except Exception as exc:  # one failing question must not end the run
@@ -109,9 +119,9 @@ def progress(items: Sequence[T], desc: str) -> Iterable[T]:
 
 
 def answer_all(
-    answerer: Answerer, questions: Sequence[Question], desc: str
+    answerer: Answerer, questions: Sequence[Question], desc: str, prepare: Prepare | None = None
 ) -> list[tuple[Prediction, Passages | None]]:
-    return [predict(answerer, q) for q in progress(questions, desc)]
+    return [predict(answerer, q, prepare) for q in progress(questions, desc)]
 
 
 @dataclass
@@ -140,10 +150,12 @@ def score_all(
     return Outcome(predictions, scores, summarize(scores, determinism=determinism))
 
 
-def evaluate(answerer: Answerer, questions: Sequence[Question]) -> Outcome:
+def evaluate(
+    answerer: Answerer, questions: Sequence[Question], prepare: Prepare | None = None
+) -> Outcome:
     """Answer and score every question, then re-ask the first few for determinism."""
-    answered = answer_all(answerer, questions, "eval")
-    again = answer_all(answerer, questions[:DETERMINISM_QUESTIONS], "determinism")
+    answered = answer_all(answerer, questions, "eval", prepare)
+    again = answer_all(answerer, questions[:DETERMINISM_QUESTIONS], "determinism", prepare)
     first = [prediction for prediction, _ in answered[:DETERMINISM_QUESTIONS]]
     same = scoring.determinism(first, [p for p, _ in again])
     return score_all(questions, answered, same)
@@ -190,6 +202,7 @@ def run(
     robustness: bool = True,
     gates: Path | None = None,
     corpus: Sequence[Path] | None = None,
+    gold_evidence: bool = False,
 ) -> int:
     """Evaluate, write the four output files and return the exit code (1 when a gate fails)."""
     from rag.answer import Answerer
@@ -202,10 +215,11 @@ def run(
     store = Store(settings)
     corpus = list(corpus or default_corpus(split))
     articles = ensure_corpus(store, corpus)
-    answerer = Answerer(settings, store=store)
+    gold = GoldEvidence() if gold_evidence else None
+    answerer = Answerer(settings, store=store, chooser=gold)
     model = answerer.model  # loads the model now: a missing model stops the run here
 
-    outcome = evaluate(answerer, chosen)
+    outcome = evaluate(answerer, chosen, (lambda q: gold.use(q.gold_evidence)) if gold else None)
     if robustness:
         outcome.robustness = run_robustness(model, settings, chosen, articles)
     if before:
@@ -231,6 +245,7 @@ def run(
         "corpus": [str(path) for path in corpus],
         "baseline": str(baseline) if baseline else None,
         "gates": str(gates) if gates else None,
+        "gold_evidence": gold_evidence,
         "model": model_info,
         "settings": dataclasses.asdict(settings),
     }
