@@ -234,9 +234,19 @@ def test_a_full_gate_says_what_it_is_busy_with(max_waiting: int, said: str) -> N
 def test_a_ticket_closed_from_another_thread_stops_waiting() -> None:
     gate = Gate(max_waiting=1)
     first, second = gate.reserve(), gate.reserve()
+
+    class Watched:  # never cancelled; tells when the waiter has begun to wait
+        began = threading.Event()
+
+        def is_set(self) -> bool:
+            self.began.set()
+            return False
+
     waited: list[bool] = []
-    waiter = threading.Thread(target=lambda: waited.append(second.wait()), daemon=True)
+    watched = Watched()
+    waiter = threading.Thread(target=lambda: waited.append(second.wait(watched)), daemon=True)  # type: ignore[arg-type]
     waiter.start()
+    assert watched.began.wait(timeout=10)
     second.close()  # e.g. the client went away while its question waited
     waiter.join(timeout=10)
     assert not waiter.is_alive() and waited == [False]

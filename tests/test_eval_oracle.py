@@ -4,9 +4,14 @@ lack."""
 
 from __future__ import annotations
 
-import pytest
+from types import SimpleNamespace
 
+import pytest
+from test_answer import OneChunkStore, RecordingModel
+
+from rag.answer import Answerer
 from rag.chunk import Chunk
+from rag.config import Settings
 from rag.eval.oracle import GoldEvidence
 from rag.retrieve import Hit
 
@@ -35,17 +40,17 @@ def read(quotes: list[str], n: int = 1) -> list[str]:
 def test_a_gold_quote_not_chosen_is_added_as_the_exact_sentence_that_holds_it() -> None:
     chooser = GoldEvidence()
     chooser.use(["kim  ARRIVED in Beijing"])  # compared as the evidence recall metric compares
-    chosen, added = chooser("parade", HITS, ParadeVectors(), 1)  # type: ignore[arg-type]
+    added, chosen = chooser("parade", HITS, ParadeVectors(), 1)  # type: ignore[arg-type]
     assert chosen.chunk.text == "The parade drew 26 foreign leaders."
-    assert added.chunk.text == "Kim arrived in Beijing on Tuesday."
+    assert added.chunk.text == "Kim arrived in Beijing on Tuesday."  # first: a follow-up keeps it
     assert (added.chunk.start, added.chunk.end) == (OFFSET, OFFSET + 34)
     assert added.chunk.chunk_id == "a:2" and added.rank == 2  # after every retrieved hit
 
 
 def test_a_quote_across_sentences_adds_every_sentence_it_spans() -> None:
     assert read(["Tuesday. He travelled by armoured train"]) == [
-        "The parade drew 26 foreign leaders.",
         "Kim arrived in Beijing on Tuesday. He travelled by armoured train.",
+        "The parade drew 26 foreign leaders.",
     ]
 
 
@@ -66,3 +71,35 @@ def test_the_next_question_reads_only_its_own_quotes() -> None:
     chooser.use(["Weather was mild"])
     chooser.use([])
     assert len(chooser("parade", HITS, ParadeVectors(), 1)) == 1  # type: ignore[arg-type]
+
+
+def test_a_follow_up_reads_its_gold_quote_though_it_keeps_few_new_sentences() -> None:
+    texts = [f"Kim Ju Ae arrived on day {n} of the visit to Beijing." for n in range(1, 10)]
+    chunks = [
+        Chunk(f"a:{n}", "a", "Visit", "2025-09-04", n, 100 * n, 100 * n + len(t), t)
+        for n, t in enumerate(texts)
+    ]
+    hits = {  # what each query finds
+        "Who came with Kim?": [Hit(c, n, 0.03, 0.6) for n, c in enumerate(chunks[:6], 1)],
+        "Who came with Kim? What did she do?": [
+            Hit(c, n, 0.03, 0.6) for n, c in enumerate(chunks[3:], 1)
+        ],
+    }
+    settings = Settings(model="scripted")
+    model = RecordingModel("Kim Ju Ae arrived on day 1 of the visit [1].", 0.9)
+    chooser = GoldEvidence()
+    answerer = Answerer(
+        settings,
+        store=OneChunkStore(settings),  # type: ignore[arg-type]
+        model=model,
+        retriever=SimpleNamespace(retrieve=hits.__getitem__),  # type: ignore[arg-type]
+        chooser=chooser,
+    )
+    first = answerer.ask("Who came with Kim?")
+    history = [
+        {"role": "user", "content": first.question},
+        {"role": "assistant", "content": first.text},
+    ]
+    chooser.use(["arrived on day 8 of the visit"])  # the eighth of nine: no usual pick
+    answerer.ask("What did she do?", history)
+    assert "arrived on day 8 " in model.prompts[-1][-1]["content"]

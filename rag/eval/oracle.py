@@ -3,7 +3,9 @@
 Contract: `GoldEvidence` is an evidence chooser (`Answerer(chooser=...)`): it keeps the
 sentences `rag.evidence.select` chooses and adds, for each gold evidence quote of the question
 asked next (`use(quotes)`) that they do not hold, the sentences of a retrieved passage that
-cover it, so the model reads all of its evidence that retrieval found. A quote no retrieved
+cover it, before them, so the model reads all of its evidence that retrieval found (a
+follow-up keeps only its first few new sentences; the earlier questions a follow-up plans
+again are given the same quotes, which it then reads either way). A quote no retrieved
 passage holds (whitespace and case aside, as the evidence recall metric compares) is not
 added: a retrieval miss stays a miss. A diagnostic: such a run measures what the model makes
 of its evidence, not what the system answers.
@@ -30,12 +32,13 @@ class GoldEvidence:
 
     def __call__(self, query: str, hits: Sequence[Hit], embedder: Embedder, n: int) -> list[Hit]:
         chosen = evidence.select(query, hits, embedder, n)
+        added: list[Hit] = []
         for quote in self.quotes:
             wanted = normalize_text(quote)
-            read = normalize_text(" ".join(hit.chunk.text for hit in chosen))
+            read = normalize_text(" ".join(hit.chunk.text for hit in [*added, *chosen]))
             if wanted and wanted not in read and (cover := covering(wanted, hits)):
-                chosen.append(cover)
-        return chosen
+                added.append(cover)
+        return [*added, *chosen]  # first: a follow-up keeps only its first few new sentences
 
 
 def covering(wanted: str, hits: Sequence[Hit]) -> Hit | None:
