@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag import prompts
+from rag import evidence, prompts
 from rag.answer import (
     FOLLOW_UP_SENTENCES,
     Answerer,
@@ -244,10 +244,9 @@ def test_the_judge_reads_each_cited_quote_under_its_article_title_and_date() -> 
     assert "Kim in Beijing (2025-09-04): Kim Jong Un arrived in Beijing on Tuesday." in model.judged
 
 
-def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None:
-    """No model call rewrites a follow-up: it is searched after the previous question, and its
-    prompt begins with the previous prompt's sources (the model resumes from that cached
-    state), adding those of its best FOLLOW_UP_SENTENCES sentences that were not read."""
+def visit_answerer(model: RecordingModel, chooser: evidence.Chooser | None = None) -> Answerer:
+    """An answerer over nine one-sentence passages of a visit ("Kim Ju Ae arrived on day N");
+    "Who came with Kim?" finds days 1-6, its follow-up "What did she do?" days 4-9."""
     texts = [f"Kim Ju Ae arrived on day {n} of the visit to Beijing." for n in range(1, 10)]
     chunks = [
         Chunk(f"a:{n}", "a", "Visit", "2025-09-04", n, 100 * n, 100 * n + len(t), t)
@@ -260,19 +259,31 @@ def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None
         ],
     }
     settings = Settings(model="scripted")
-    model = RecordingModel("Kim Ju Ae arrived on day 1 of the visit [1].", 0.9)
-    answerer = Answerer(
+    return Answerer(
         settings,
         store=OneChunkStore(settings),  # type: ignore[arg-type]
         model=model,
         retriever=SimpleNamespace(retrieve=hits.__getitem__),  # type: ignore[arg-type]
+        chooser=chooser,
     )
+
+
+def asked_who_came(answerer: Answerer) -> list[dict[str, str]]:
+    """The history after asking "Who came with Kim?"."""
     first = answerer.ask("Who came with Kim?")
-    history = [
+    return [
         {"role": "user", "content": first.question},
         {"role": "assistant", "content": first.text},
     ]
-    follow_up = answerer.ask("What did she do?", history)
+
+
+def test_a_follow_up_reads_the_previous_sources_first_and_few_new_ones() -> None:
+    """No model call rewrites a follow-up: it is searched after the previous question, and its
+    prompt begins with the previous prompt's sources (the model resumes from that cached
+    state), adding those of its best FOLLOW_UP_SENTENCES sentences that were not read."""
+    model = RecordingModel("Kim Ju Ae arrived on day 1 of the visit [1].", 0.9)
+    answerer = visit_answerer(model)
+    follow_up = answerer.ask("What did she do?", asked_who_came(answerer))
     assert follow_up.query == "Who came with Kim? What did she do?"
     assert len(model.prompts) == 2  # one draft each: nothing rewrote the follow-up
     before, after = (prompt[-1]["content"] for prompt in model.prompts)

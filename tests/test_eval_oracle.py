@@ -4,14 +4,10 @@ lack."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
-from test_answer import OneChunkStore, RecordingModel
+from test_answer import RecordingModel, asked_who_came, visit_answerer
 
-from rag.answer import Answerer
 from rag.chunk import Chunk
-from rag.config import Settings
 from rag.eval.oracle import GoldEvidence
 from rag.retrieve import Hit
 
@@ -74,32 +70,10 @@ def test_the_next_question_reads_only_its_own_quotes() -> None:
 
 
 def test_a_follow_up_reads_its_gold_quote_though_it_keeps_few_new_sentences() -> None:
-    texts = [f"Kim Ju Ae arrived on day {n} of the visit to Beijing." for n in range(1, 10)]
-    chunks = [
-        Chunk(f"a:{n}", "a", "Visit", "2025-09-04", n, 100 * n, 100 * n + len(t), t)
-        for n, t in enumerate(texts)
-    ]
-    hits = {  # what each query finds
-        "Who came with Kim?": [Hit(c, n, 0.03, 0.6) for n, c in enumerate(chunks[:6], 1)],
-        "Who came with Kim? What did she do?": [
-            Hit(c, n, 0.03, 0.6) for n, c in enumerate(chunks[3:], 1)
-        ],
-    }
-    settings = Settings(model="scripted")
     model = RecordingModel("Kim Ju Ae arrived on day 1 of the visit [1].", 0.9)
     chooser = GoldEvidence()
-    answerer = Answerer(
-        settings,
-        store=OneChunkStore(settings),  # type: ignore[arg-type]
-        model=model,
-        retriever=SimpleNamespace(retrieve=hits.__getitem__),  # type: ignore[arg-type]
-        chooser=chooser,
-    )
-    first = answerer.ask("Who came with Kim?")
-    history = [
-        {"role": "user", "content": first.question},
-        {"role": "assistant", "content": first.text},
-    ]
+    answerer = visit_answerer(model, chooser)
+    history = asked_who_came(answerer)
     chooser.use(["arrived on day 8 of the visit"])  # the eighth of nine: no usual pick
     answerer.ask("What did she do?", history)
     assert "arrived on day 8 " in model.prompts[-1][-1]["content"]
